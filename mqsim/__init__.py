@@ -1,0 +1,47 @@
+"""mqsim: simulate message queues and set every simulated figure beside the formula that predicts it.
+
+>>> import mqsim as mq
+>>> sc = mq.Scenario(producers=[mq.Producer("orders", rate=2.4)],
+...                  consumers=mq.Consumers(count=3, service=mq.dist.Exponential(mean=1.0)))
+>>> res = mq.simulate(sc, horizon=10_000, warmup=500, seed=1)
+>>> res.summary()                      # doctest: +SKIP
+>>> mq.theory.for_scenario(sc)         # doctest: +SKIP
+
+Heavy modules (pandas, scipy, matplotlib) are imported only when first used, so
+``import mqsim`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from . import dist
+from .config import load_yaml, scenario_from_dict
+from .engine import EVENT_KINDS, Event, Simulation, simulate
+from .records import ConservationError
+from .result import Result
+from .scenario import Consumers, Producer, Queue, Scenario
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Scenario", "Producer", "Queue", "Consumers", "dist", "theory", "metrics", "plots", "simulate", "Simulation",
+    "Event", "EVENT_KINDS", "Result", "ConservationError", "replicate", "load_yaml", "scenario_from_dict",
+    "__version__",
+]
+
+_LAZY_MODULES = {"theory", "metrics", "plots", "experiment", "demo", "streams", "records", "config"}
+_LAZY_ATTRS = {"replicate": "experiment", "confidence_interval": "experiment"}
+
+
+def __getattr__(name: str) -> Any:  # PEP 562: lazy submodules and functions
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY_ATTRS:
+        return getattr(importlib.import_module(f".{_LAZY_ATTRS[name]}", __name__), name)
+    raise AttributeError(f"module 'mqsim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,96 @@
+"""Loading scenarios from plain data and YAML, with one clear error per problem.
+
+Errors are ``ValueError`` whose message names the offending field (``producers[1].rate``) or,
+for malformed YAML, the line and column. Unknown fields are rejected, never ignored.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+from .dist import from_spec
+from .scenario import Consumers, Producer, Queue, Scenario
+
+__all__ = ["scenario_from_dict", "load_yaml"]
+
+_TOP = {"producers", "queue", "consumers", "name"}
+_PRODUCER = {"name", "rate", "interarrival", "priority", "service"}
+_QUEUE = {"max_priority", "max_length", "overflow"}
+_CONSUMERS = {"count", "service", "prefetch", "service_by"}
+
+
+def _check_keys(where: str, data: Any, allowed: set[str]) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{where}: expected a mapping, got {type(data).__name__} {data!r}")
+    unknown = [k for k in data if k not in allowed]
+    if unknown:
+        raise ValueError(f"{where}.{unknown[0]}: unknown field; allowed fields are {', '.join(sorted(allowed))}")
+    return data
+
+
+def _reroot(exc: ValueError, where: str, own_prefix: str) -> ValueError:
+    msg = str(exc)
+    if msg.startswith(own_prefix):
+        msg = where + msg[len(own_prefix):]
+    return ValueError(msg)
+
+
+def scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
+    """Build a :class:`Scenario` from plain data; see ``examples/*.yaml`` for the layout."""
+    data = _check_keys("scenario", data, _TOP)
+    if "producers" not in data:
+        raise ValueError("producers: missing; a scenario needs at least one producer")
+    prods_raw = data["producers"]
+    if isinstance(prods_raw, Mapping):
+        prods_raw = [prods_raw]
+    if not isinstance(prods_raw, list) or not prods_raw:
+        raise ValueError("producers: must be a non-empty list of producers")
+    producers = []
+    for i, p in enumerate(prods_raw):
+        where = f"producers[{i}]"
+        p = dict(_check_keys(where, p, _PRODUCER))
+        p.setdefault("name", f"p{i}")
+        for key in ("interarrival", "service"):
+            if p.get(key) is not None:
+                p[key] = from_spec(p[key], f"{where}.{key}")
+        try:
+            producers.append(Producer(**p))
+        except ValueError as exc:
+            raise _reroot(exc, where, f"producer {p['name']!r}") from None
+    q = dict(_check_keys("queue", data.get("queue") or {}, _QUEUE))
+    queue = Queue(**q)
+    c = dict(_check_keys("consumers", data.get("consumers") or {}, _CONSUMERS))
+    if "service" in c:
+        c["service"] = from_spec(c["service"], "consumers.service")
+    if "service_by" in c:
+        sb = c["service_by"]
+        if not isinstance(sb, Mapping):
+            raise ValueError("consumers.service_by: expected a mapping {producer name or priority: distribution}")
+        c["service_by"] = {k: from_spec(v, f"consumers.service_by[{k!r}]") for k, v in sb.items()}
+    consumers = Consumers(**c)
+    return Scenario(producers=producers, queue=queue, consumers=consumers, name=str(data.get("name") or ""))
+
+
+def load_yaml(source: str) -> Scenario:
+    """Load a scenario from a YAML file path or a YAML document string (``yaml.safe_load``)."""
+    import yaml
+
+    text = source
+    origin = "<string>"
+    if "\n" not in source and os.path.exists(source):
+        origin = source
+        with open(source, encoding="utf-8") as fh:
+            text = fh.read()
+    elif "\n" not in source and source.endswith((".yaml", ".yml")):
+        raise ValueError(f"scenario file {source!r}: no such file")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "unknown position"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ValueError(f"{origin}: malformed YAML at {where}: {problem}") from None
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{origin}: a scenario must be a YAML mapping with producers, queue, consumers")
+    return scenario_from_dict(data)
