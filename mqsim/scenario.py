@@ -188,7 +188,9 @@ class Consumers:
         object.__setattr__(self, "service", _dist.from_spec(self.service, "consumers.service"))
         object.__setattr__(self, "prefetch", _check_int("consumers.prefetch", self.prefetch, 0))
         sb: dict[str | int, Distribution] = {}
-        for k, v in dict(self.service_by).items():
+        if self.service_by is not None and not isinstance(self.service_by, Mapping):
+            raise ValueError("consumers.service_by: expected a mapping {producer name or priority: distribution}")
+        for k, v in dict(self.service_by or {}).items():
             if isinstance(k, bool) or not isinstance(k, (str, int)):
                 raise ValueError(f"consumers.service_by: keys must be producer names or priorities, got {k!r}")
             if isinstance(k, int):
