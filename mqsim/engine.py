@@ -34,7 +34,7 @@ import simpy
 from .dist import Discrete
 from .records import DROP_HEAD, REJECT_PUBLISH, Records
 from .scenario import Scenario
-from .streams import ARRIVAL, PRIORITY, SERVICE, Stream, make_rng, resolve_seed
+from .streams import ARRIVAL, BLOCK, PRIORITY, SERVICE, Stream, make_rng, resolve_seed
 
 __all__ = ["EVENT_KINDS", "Event", "Simulation", "simulate", "check_run_window"]
 
@@ -73,7 +73,7 @@ def check_run_window(horizon: Any, warmup: Any) -> tuple[float, float]:
 
 
 class _Consumer:
-    __slots__ = ("idx", "buf", "unacked", "idle", "wake")
+    __slots__ = ("idx", "buf", "unacked", "idle", "wake", "acked")
 
     def __init__(self, idx: int):
         self.idx = idx
@@ -81,6 +81,7 @@ class _Consumer:
         self.unacked = 0
         self.idle = False
         self.wake: simpy.Event | None = None
+        self.acked = 0
 
 
 class Simulation:
@@ -217,53 +218,60 @@ def _run(sc: Scenario, seed: int, horizon: float, handlers: dict[str, list], tra
         if snap is not None:
             snap(env._now)
 
+    cap = [0]  # length the per-message columns filled in later have been pre-extended to
+
+    def grow() -> None:
+        for col, fill in ((m_del, math.nan), (m_start, math.nan), (m_done, math.nan), (m_cons, -1), (m_cause, 0)):
+            col.extend([fill] * BLOCK)
+        cap[0] += BLOCK
+
     def producer(i: int):
         p = sc.producers[i]
-        gap = Stream(p.interarrival.sample, make_rng(seed, ARRIVAL, i))  # type: ignore[union-attr]
+        gap = Stream(p.interarrival.sample, make_rng(seed, ARRIVAL, i)).next  # type: ignore[union-attr]
         levels = p.priority_levels
-        svc = [Stream(sc.service_for(i, lv).sample, make_rng(seed, SERVICE, i, k)) for k, lv in enumerate(levels)]
+        svc = [Stream(sc.service_for(i, lv).sample, make_rng(seed, SERVICE, i, k)).next
+               for k, lv in enumerate(levels)]
+        eff_of = [queue.effective_priority(lv) for lv in levels]
+        level_by_pos = [level_of.get(e, 0) for e in eff_of]
         if isinstance(p.priority, Discrete):
-            prio_stream = Stream(p.priority.sample, make_rng(seed, PRIORITY, i))
-            pos = {lv: k for k, lv in enumerate(levels)}
+            prio_next = Stream(p.priority.sample, make_rng(seed, PRIORITY, i)).next
+            pos_of = {lv: k for k, lv in enumerate(levels)}
         else:
-            prio_stream = None
-        fixed_eff = queue.effective_priority(levels[0])
-        fixed_level = level_of.get(fixed_eff, 0)
-        svc0 = svc[0]
+            prio_next = None
+        eff0, level0, svc0 = eff_of[0], level_by_pos[0], svc[0]
         timeout = env.timeout
+        pub_append, prod_append, prio_append, svc_append = m_pub.append, m_prod.append, m_prio.append, m_svc.append
         while True:
             yield timeout(gap())
             mid = len(m_pub)
-            m_pub.append(env._now)
-            m_prod.append(i)
-            if prio_stream is None:
-                m_prio.append(fixed_eff)
-                m_svc.append(svc0())
-                level = fixed_level
+            pub_append(env._now)
+            prod_append(i)
+            if prio_next is None:
+                prio_append(eff0)
+                svc_append(svc0())
+                level = level0
             else:
-                pr = prio_stream()
-                eff = queue.effective_priority(pr)
-                m_prio.append(eff)
-                m_svc.append(svc[pos[pr]]())
-                level = level_of.get(eff, 0)
-            m_del.append(math.nan)
-            m_start.append(math.nan)
-            m_done.append(math.nan)
-            m_cons.append(-1)
-            m_cause.append(0)
+                k = pos_of[int(prio_next())]
+                prio_append(eff_of[k])
+                svc_append(svc[k]())
+                level = level_by_pos[k]
+            if mid >= cap[0]:
+                grow()
             publish(mid, level)
 
     def consumer(cn: _Consumer):
         buf = cn.buf
+        popleft = buf.popleft
         j = cn.idx
         timeout = env.timeout
         event = env.event
+        refill = prefetch - 1  # unacked count at which a blocked consumer has a free slot again
         while True:
             if not buf:
                 cn.idle = True
-                cn.wake = event()
-                yield cn.wake
-            mid = buf.popleft()
+                cn.wake = wake = event()
+                yield wake
+            mid = popleft()
             m_start[mid] = env._now
             st[2] += 1
             if snap is not None:
@@ -271,15 +279,15 @@ def _run(sc: Scenario, seed: int, horizon: float, handlers: dict[str, list], tra
             yield timeout(m_svc[mid])
             # ack
             m_done[mid] = env._now
-            rec.n_acked += 1
+            cn.acked += 1
             cn.unacked -= 1
             st[1] -= 1
             st[2] -= 1
-            if prefetch and cn.unacked == prefetch - 1:
+            if cn.unacked == refill:
                 avail.append(j)  # was blocked at a full window; has a free slot again
             if h_ack:
                 emit(h_ack, "ack", mid)
-            while avail and st[0]:
+            while st[0] and avail:
                 st[0] -= 1
                 deliver(take_head())
             if snap is not None:
@@ -291,6 +299,8 @@ def _run(sc: Scenario, seed: int, horizon: float, handlers: dict[str, list], tra
         env.process(consumer(cn))
     env.run(until=horizon)
 
+    rec.trim()
+    rec.n_acked = sum(cn.acked for cn in consumers)
     rec.final_ready = st[0]
     rec.final_inflight = st[1]
     rec.check_conservation()

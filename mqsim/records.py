@@ -55,7 +55,7 @@ class Records:
 
     __slots__ = ("scenario", "horizon", "trace", "producer", "priority", "t_publish", "t_deliver", "t_start",
                  "t_done", "consumer", "cause", "service", "state", "q_time", "q_ready", "q_inflight", "q_busy",
-                 "n_acked", "n_dropped", "final_ready", "final_inflight")
+                 "n_acked", "n_dropped", "final_ready", "final_inflight", "_arrays")
 
     def __init__(self, scenario: Scenario, horizon: float, *, trace: bool = True):
         self.scenario = scenario
@@ -79,6 +79,7 @@ class Records:
         self.n_dropped = 0
         self.final_ready = 0
         self.final_inflight = 0
+        self._arrays: dict[str, np.ndarray] | None = None
 
     def snapshot(self, t: float) -> None:
         """Record the current ``state`` at time ``t`` (one step of the queue-length series)."""
@@ -88,13 +89,23 @@ class Records:
         self.q_inflight.append(st[1])
         self.q_busy.append(st[2])
 
+    def trim(self) -> None:
+        """Cut the per-message columns an engine pre-extended back to the published count."""
+        n = len(self.t_publish)
+        for col in (self.producer, self.priority, self.t_deliver, self.t_start, self.t_done, self.consumer,
+                    self.cause, self.service):
+            del col[n:]
+
     @property
     def n_published(self) -> int:
         return len(self.t_publish)
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """The per-message columns as numpy arrays."""
-        return {
+        """The per-message columns as numpy arrays (built once, after the run has ended)."""
+        cached = getattr(self, "_arrays", None)
+        if cached is not None and len(cached["t_publish"]) == len(self.t_publish):
+            return cached
+        self._arrays = {
             "producer": np.asarray(self.producer, dtype=np.int64),
             "priority": np.asarray(self.priority, dtype=np.int64),
             "t_publish": np.asarray(self.t_publish, dtype=float),
@@ -105,6 +116,7 @@ class Records:
             "cause": np.asarray(self.cause, dtype=np.int8),
             "service": np.asarray(self.service, dtype=float),
         }
+        return self._arrays
 
     def check_conservation(self) -> None:
         """Every message is accounted for: published = acked + dropped + ready + in flight.

@@ -42,7 +42,7 @@ class Result:
     @cached_property
     def arrays(self) -> dict[str, np.ndarray]:
         """Per-message columns as numpy arrays (plus ``outcome`` codes into ``records.OUTCOMES``)."""
-        a = self.records.arrays()
+        a = dict(self.records.arrays())
         a["outcome"] = outcome_codes(a["t_deliver"], a["t_done"], a["cause"])
         return a
 

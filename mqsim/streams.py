@@ -23,11 +23,12 @@ these paths must draw the same block sizes.
 
 from __future__ import annotations
 
-from typing import Callable
+from itertools import chain, islice, repeat
+from typing import Callable, Iterator
 
 import numpy as np
 
-__all__ = ["BLOCK", "ARRIVAL", "PRIORITY", "SERVICE", "CONSUMER", "make_rng", "Stream", "resolve_seed"]
+__all__ = ["BLOCK", "ARRIVAL", "PRIORITY", "SERVICE", "CONSUMER", "make_rng", "Stream", "draws", "resolve_seed"]
 
 BLOCK = 1024
 ARRIVAL, PRIORITY, SERVICE, CONSUMER = 0, 1, 2, 3
@@ -49,29 +50,30 @@ def make_rng(seed: int, *key: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
 
 
+def draws(sampler: Callable[[np.random.Generator, int], np.ndarray], rng: np.random.Generator,
+          block: int = BLOCK) -> Iterator[float]:
+    """Endless iterator of floats drawn ``block`` at a time: ``sampler(rng, block)`` per block."""
+    return chain.from_iterable(sampler(rng, block).tolist() for _ in repeat(None))
+
+
 class Stream:
-    """Block-buffered draws of one sampler: ``stream()`` returns the next value as a float.
+    """Block-buffered draws of one sampler: ``stream()`` (or the faster bound ``stream.next()``)
+    returns the next value as a float.
 
     ``sampler(rng, size)`` must return a 1-D array of ``size`` values (every
     :class:`mqsim.dist.Distribution` has ``.sample`` of that shape).
     """
 
-    __slots__ = ("_sampler", "_rng", "_it", "block")
+    __slots__ = ("next", "block")
 
     def __init__(self, sampler: Callable[[np.random.Generator, int], np.ndarray], rng: np.random.Generator,
                  block: int = BLOCK):
-        self._sampler = sampler
-        self._rng = rng
         self.block = block
-        self._it = iter(())
+        self.next: Callable[[], float] = draws(sampler, rng, block).__next__
 
     def __call__(self) -> float:
-        try:
-            return next(self._it)
-        except StopIteration:
-            self._it = iter(self._sampler(self._rng, self.block).tolist())
-            return next(self._it)
+        return self.next()
 
     def take(self, n: int) -> np.ndarray:
         """The next ``n`` values as an array (same sequence as ``n`` calls)."""
-        return np.fromiter((self() for _ in range(n)), dtype=float, count=n)
+        return np.fromiter(islice(iter(self.next, None), n), dtype=float, count=n)

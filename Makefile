@@ -1,0 +1,37 @@
+# mqsim: `make lab` (notebooks), `make test` (everything CI runs), `make demo` (capacity report).
+# Each target creates .venv and installs the project into it on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+JOBS   ?= 2
+OUT    ?= out
+
+.PHONY: lab test demo bench clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mqsim needs Python >= 3.11, found " + sys.version.split()[0])'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[notebooks,test]'
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks notebooks/00_start_here.ipynb
+
+# pytest exits 5 when it collects nothing: that must fail CI, not pass silently.
+test: $(STAMP)
+	@$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval tests notebooks; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5)" >&2; exit 1; fi; exit $$rc
+
+demo: $(STAMP)
+	$(BIN)/python -m mqsim.demo examples/reference.yaml --plot $(OUT)/wait_vs_utilisation.png
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_core.py
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis
