@@ -27,12 +27,12 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Scenario", "Producer", "Queue", "Consumers", "dist", "theory", "metrics", "plots", "simulate", "Simulation",
-    "Event", "EVENT_KINDS", "Result", "ConservationError", "replicate", "load_yaml", "scenario_from_dict",
+    "Event", "EVENT_KINDS", "Result", "ConservationError", "replicate", "sweep", "load_yaml", "scenario_from_dict",
     "__version__",
 ]
 
-_LAZY_MODULES = {"theory", "metrics", "plots", "experiment", "demo", "streams", "records", "config"}
-_LAZY_ATTRS = {"replicate": "experiment", "confidence_interval": "experiment"}
+_LAZY_MODULES = {"theory", "metrics", "plots", "experiment", "demo", "streams", "records", "config", "compare"}
+_LAZY_ATTRS = {"replicate": "experiment", "sweep": "experiment", "confidence_interval": "experiment"}
 
 
 def __getattr__(name: str) -> Any:  # PEP 562: lazy submodules and functions

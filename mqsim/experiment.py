@@ -8,7 +8,8 @@ which depends only on ``(s, r)``: adding replications never changes earlier ones
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Iterable
+from itertools import product
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import numpy as np
 
@@ -20,7 +21,7 @@ from .streams import resolve_seed
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["replicate", "Replications", "confidence_interval", "replication_seed"]
+__all__ = ["replicate", "sweep", "Replications", "confidence_interval", "replication_seed"]
 
 
 def replication_seed(seed: int, r: int) -> int:
@@ -109,3 +110,52 @@ def replicate(scenario: Scenario, n: int = 10, seed: int = 0, horizon: float = 1
         s.insert(0, "replication", r)
         frames.append(s)
     return Replications(scenario, pd.concat(frames, ignore_index=True), seed=seed, horizon=horizon, warmup=warmup)
+
+
+def _points(grid: Mapping[str, Iterable[Any]]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    if not isinstance(grid, Mapping) or not grid:
+        raise ValueError("grid: must be a non-empty mapping {dotted path: values}, e.g. {'consumers.count': [1, 2]}")
+    paths = list(grid)
+    values = []
+    for p in paths:
+        v = list(grid[p])
+        if not v:
+            raise ValueError(f"grid[{p!r}]: needs at least one value")
+        values.append(v)
+    return paths, list(product(*values))
+
+
+def sweep(scenario: Scenario, grid: Mapping[str, Iterable[Any]], replications: int = 10, seed: int = 0,
+          horizon: float = 10_000.0, warmup: float = 0.0, *, by: tuple[str, ...] = ("priority",),
+          confidence: float = 0.95) -> "pd.DataFrame":
+    """Replicate ``scenario`` at every point of the full-factorial ``grid`` of dotted paths.
+
+    Common random numbers: replication ``r`` uses the same seed at every point, and streams are
+    keyed by producer and class, so points differ only by what the grid changes.
+    Returns tidy rows: the grid columns, ``rho`` (offered utilisation lam*E[S]/c), group, key,
+    metric, n, mean, std, ci_low, ci_high, half_width, and ``theory`` (with ``formula`` and
+    ``exact``) wherever :func:`mqsim.theory.for_scenario` applies (NaN elsewhere).
+    """
+    import pandas as pd
+
+    from .compare import theory_table
+    from .theory import for_scenario
+
+    paths, points = _points(grid)
+    frames = []
+    for point in points:
+        sc = scenario
+        for path, v in zip(paths, point):
+            sc = sc.with_value(path, v)
+        reps = replicate(sc, replications, seed, horizon, warmup, by=by)
+        t = reps.table(confidence)
+        pred = for_scenario(sc)
+        th = theory_table(pred, sc)
+        t["theory"] = [th.get((g, k), {}).get(m, np.nan) for g, k, m in zip(t["group"], t["key"], t["metric"])]
+        t["formula"] = pred.formula if th else ""
+        t["exact"] = bool(pred.exact) if th else False
+        t.insert(0, "rho", sc.utilisation)
+        for path, v in reversed(list(zip(paths, point))):
+            t.insert(0, path, v)
+        frames.append(t)
+    return pd.concat(frames, ignore_index=True)
