@@ -1,0 +1,45 @@
+"""Queueing theory beside the simulator: pure functions of rates (per second) and moments
+(seconds), from Little's law to Jackson networks, plus :func:`for_scenario`, which picks the
+formula that applies to a :class:`mqsim.scenario.Scenario` (or says why none does).
+
+Import is light: numpy is imported inside the functions that need it, pandas only by
+``to_series``/``to_frame``, scipy never.
+"""
+
+from .gim1 import GIM1Metrics, gi_m1
+from .jackson import JacksonResult, jackson, tandem
+from .laws import (backlog_growth_rate, bottleneck_throughput, little_L, little_lam, little_W,
+                   offered_load, saturation_throughput, utilisation)
+from .markovian import (FiniteMetrics, MMcMetrics, erlang_b, erlang_c, mm1, mm1k, mmc, mmck,
+                        mmck_drop_head)
+from .mg1 import allen_cunneen, kingman, kingman_bound, md1, mg1, sakasegawa
+from .priority import (cobham, combine_classes, np_priority_mg1, np_priority_mmc,
+                       pr_priority_mg1, pr_priority_mmc)
+from .results import QueueMetrics, UnstableError
+from .select import Prediction, for_scenario
+from .sizing import (erlang_b_servers, erlang_b_traffic, erlang_c_servers, erlang_c_traffic,
+                     mmc_min_servers)
+
+__all__ = [
+    # laws
+    "little_L", "little_W", "little_lam", "utilisation", "saturation_throughput", "offered_load",
+    "backlog_growth_rate", "bottleneck_throughput",
+    # results
+    "QueueMetrics", "UnstableError",
+    # markovian
+    "MMcMetrics", "FiniteMetrics", "mm1", "mm1k", "erlang_b", "erlang_c", "mmc", "mmck",
+    "mmck_drop_head",
+    # general service
+    "mg1", "md1", "kingman", "kingman_bound", "allen_cunneen", "sakasegawa",
+    "GIM1Metrics", "gi_m1",
+    # priority
+    "np_priority_mg1", "np_priority_mmc", "pr_priority_mg1", "pr_priority_mmc", "cobham",
+    "combine_classes",
+    # networks
+    "JacksonResult", "jackson", "tandem",
+    # sizing
+    "erlang_b_servers", "erlang_b_traffic", "erlang_c_servers", "erlang_c_traffic",
+    "mmc_min_servers",
+    # scenario
+    "Prediction", "for_scenario",
+]

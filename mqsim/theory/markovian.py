@@ -1,0 +1,358 @@
+"""Markovian queues: M/M/1, M/M/1/K, Erlang B and C, M/M/c, M/M/c/K (and its drop-head variant).
+
+Arrivals are Poisson with rate ``lam`` (per second), service is exponential with rate ``mu``
+(per second, mean 1/mu seconds), ``c`` identical servers share one FCFS queue.
+
+Numerics: Erlang B uses the recursion B_k = a*B_{k-1}/(k + a*B_{k-1}) and Erlang C is derived
+from it, so no factorial or power is ever formed (c = 10^5 is fine). M/M/c/K state
+probabilities are built in log space, so c = K = 1000 and heavy overload are fine.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+from . import _check
+from .results import QueueMetrics, UnstableError
+
+__all__ = [
+    "MMcMetrics",
+    "FiniteMetrics",
+    "mm1",
+    "mm1k",
+    "erlang_b",
+    "erlang_c",
+    "mmc",
+    "mmck",
+    "mmck_drop_head",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Erlang B and C
+# --------------------------------------------------------------------------------------------
+def _erlang_b(c: int, a: float) -> float:
+    b = 1.0
+    for k in range(1, c + 1):
+        b = a * b / (k + a * b)
+    return b
+
+
+def erlang_b(c: int, a: float) -> float:
+    """Erlang B: probability that an arrival finds all ``c`` servers busy in the loss system
+    M/G/c/c with offered load ``a = lam*E[S]`` Erlangs (insensitive to the service law).
+
+    Computed with the stable recursion B_0 = 1, B_k = a*B_{k-1}/(k + a*B_{k-1}).
+    """
+    c = _check.integer("erlang_b", "c", c, 1)
+    a = _check.positive("erlang_b", "a", a, "Erlangs")
+    return _erlang_b(c, a)
+
+
+def erlang_c(c: int, a: float) -> float:
+    """Erlang C: probability that an arrival waits, P(Wq > 0), in M/M/c with offered load
+    ``a = lam/mu`` Erlangs; requires rho = a/c < 1.
+
+    C = B/(1 - rho*(1 - B)) with B = Erlang B(c, a) from its recursion (no factorials).
+    Raises :class:`UnstableError` when rho >= 1.
+    """
+    c = _check.integer("erlang_c", "c", c, 1)
+    a = _check.positive("erlang_c", "a", a, "Erlangs")
+    rho = a / c
+    if rho >= 1:
+        raise UnstableError.of("erlang_c", "a/c", rho, "Erlang C needs a < c")
+    b = _erlang_b(c, a)
+    return b / (1.0 - rho * (1.0 - b))
+
+
+# --------------------------------------------------------------------------------------------
+# M/M/c (and M/M/1 as c = 1)
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MMcMetrics(QueueMetrics):
+    """:class:`QueueMetrics` of an M/M/c queue plus its distributions.
+
+    ``lam``, ``mu`` (per second) and ``c`` are kept so the wait and sojourn tails can be
+    evaluated. The wait Wq has an atom 1 - C at zero (C = ``P_wait``, Erlang C); given that a
+    message waits, its wait is Exp(c*mu - lam). The sojourn is T = Wq + S.
+    """
+
+    lam: float = math.nan
+    mu: float = math.nan
+    c: int = 1
+
+    @property
+    def decay(self) -> float:
+        """c*mu - lam (per second): the rate of the conditional wait."""
+        return self.c * self.mu - self.lam
+
+    def wait_tail(self, t: float) -> float:
+        """P(Wq > t) = C*exp(-(c*mu - lam)*t), t in seconds (C = P_wait)."""
+        t = _check.nonneg("wait_tail", "t", t, "seconds")
+        return self.P_wait * math.exp(-self.decay * t)
+
+    def wait_cdf(self, t: float) -> float:
+        """P(Wq <= t): the service level SL(t) = 1 - C*exp(-(c*mu - lam)*t)."""
+        return 1.0 - self.wait_tail(t)
+
+    service_level = wait_cdf
+
+    def wait_quantile(self, p: float) -> float:
+        """p-quantile of the wait Wq (s) over *all* messages: ln(C/(1-p))/(c*mu - lam) if
+        C > 1 - p, else 0 (the atom at zero covers it)."""
+        p = _check.probability("wait_quantile", "p", p)
+        if self.P_wait <= 1.0 - p:
+            return 0.0
+        return math.log(self.P_wait / (1.0 - p)) / self.decay
+
+    def sojourn_tail(self, t: float) -> float:
+        """P(T > t) for the sojourn T = Wq + S (s). For c = 1, T ~ Exp(mu - lam). Otherwise,
+        with d = c*mu - lam: exp(-mu*t) + C*mu/(mu - d)*(exp(-d*t) - exp(-mu*t)), and
+        exp(-mu*t)*(1 + C*mu*t) when d = mu (evaluated without cancellation)."""
+        t = _check.nonneg("sojourn_tail", "t", t, "seconds")
+        d, mu, C = self.decay, self.mu, self.P_wait
+        if self.c == 1:
+            return math.exp(-d * t)
+        diff = mu - d
+        if diff == 0.0:
+            g = t * math.exp(-mu * t)
+        else:  # (exp(-d t) - exp(-mu t))/(mu - d) written with expm1
+            g = -math.exp(-d * t) * math.expm1(-diff * t) / diff
+        return math.exp(-mu * t) + C * mu * g
+
+    def sojourn_cdf(self, t: float) -> float:
+        """P(T <= t) for the sojourn T (s)."""
+        return 1.0 - self.sojourn_tail(t)
+
+    def sojourn_quantile(self, p: float) -> float:
+        """p-quantile of the sojourn T (s): -ln(1-p)/(mu - lam) for c = 1, else solved by
+        bisection on :meth:`sojourn_tail` (to machine precision)."""
+        p = _check.probability("sojourn_quantile", "p", p)
+        if p == 0.0:
+            return 0.0
+        if self.c == 1:
+            return -math.log1p(-p) / self.decay
+        target = 1.0 - p
+        lo, hi = 0.0, 1.0 / min(self.mu, self.decay)
+        while self.sojourn_tail(hi) > target:
+            lo, hi = hi, 2.0 * hi
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            if mid <= lo or mid >= hi:
+                break
+            if self.sojourn_tail(mid) > target:
+                lo = mid
+            else:
+                hi = mid
+        return 0.5 * (lo + hi)
+
+    def prob_n(self, n: int) -> float:
+        """P(N = n), N = number in system: C*(1-rho)*rho^(n-c) for n >= c, and
+        p_{k-1} = p_k*k/a below c (stable downward recursion)."""
+        n = _check.integer("prob_n", "n", n, 0)
+        rho = self.lam / (self.c * self.mu)
+        pc = self.P_wait * (1.0 - rho)
+        if n >= self.c:
+            return pc * rho ** (n - self.c)
+        a = self.lam / self.mu
+        p = pc
+        for k in range(self.c, n, -1):
+            p = p * k / a
+        return p
+
+    def prob_at_least(self, n: int) -> float:
+        """P(N >= n): C*rho^(n-c) for n >= c (rho^n for M/M/1)."""
+        n = _check.integer("prob_at_least", "n", n, 0)
+        rho = self.lam / (self.c * self.mu)
+        if n >= self.c:
+            return self.P_wait * rho ** (n - self.c)
+        a = self.lam / self.mu
+        tot, p = self.P_wait, self.P_wait * (1.0 - rho)
+        for k in range(self.c, n, -1):  # p_{k-1} from p_k
+            p = p * k / a
+            tot += p
+        return min(1.0, tot)
+
+
+def _mmc(where: str, lam: float, mu: float, c: int, hint: str) -> MMcMetrics:
+    lam = _check.positive(where, "lam", lam, "per second")
+    mu = _check.positive(where, "mu", mu, "per second")
+    c = _check.integer(where, "c", c, 1)
+    a = lam / mu
+    rho = a / c
+    if rho >= 1:
+        expr = "lam/mu" if where == "mm1" else "lam/(c*mu)"
+        raise UnstableError.of(where, expr, rho, hint)
+    if c == 1:
+        C = rho
+        Wq = rho / (mu - lam)
+    else:
+        C = _erlang_b(c, a)
+        C = C / (1.0 - rho * (1.0 - C))
+        Wq = C / (c * mu - lam)
+    W = Wq + 1.0 / mu
+    return MMcMetrics(
+        model=f"M/M/{c}", formula="M/M/1" if c == 1 else "Erlang C",
+        rho=rho, L=lam * W, Lq=lam * Wq, W=W, Wq=Wq, throughput=lam, P_wait=C, loss=0.0,
+        lam=lam, mu=mu, c=c, extras={"busy_servers": a},
+    )
+
+
+def mm1(lam: float, mu: float) -> MMcMetrics:
+    """M/M/1: Poisson(lam) arrivals, Exp(mu) service, one server, infinite FCFS queue.
+
+    rho = lam/mu < 1; L = rho/(1-rho), Lq = rho^2/(1-rho), W = 1/(mu-lam), Wq = rho/(mu-lam).
+    The result's methods give P(Wq > t) = rho*exp(-(mu-lam)t), P(T > t) = exp(-(mu-lam)t), their
+    quantiles and P(N >= n) = rho^n. Raises :class:`UnstableError` when rho >= 1.
+    """
+    return _mmc("mm1", lam, mu, 1, "use mm1k for a finite one")
+
+
+def mmc(lam: float, mu: float, c: int) -> MMcMetrics:
+    """M/M/c (Erlang C): Poisson(lam), ``c`` Exp(mu) servers sharing one FCFS queue.
+
+    C = Erlang C(c, lam/mu); Wq = C/(c*mu - lam); Lq = lam*Wq; W = Wq + 1/mu; L = lam*W.
+    ``P_wait`` is C; P(Wq > t) = C*exp(-(c*mu - lam)t) (see :class:`MMcMetrics`).
+    Raises :class:`UnstableError` when rho = lam/(c*mu) >= 1.
+    """
+    return _mmc("mmc", lam, mu, c, "use mmck for a finite one")
+
+
+# --------------------------------------------------------------------------------------------
+# M/M/c/K (and M/M/1/K)
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FiniteMetrics(QueueMetrics):
+    """:class:`QueueMetrics` of an M/M/c/K queue plus its state probabilities ``probs[n]``,
+    n = 0..K (number in system, including those in service)."""
+
+    c: int = 1
+    K: int = 1
+    probs: tuple[float, ...] = field(default=(), repr=False)
+
+    def prob_n(self, n: int) -> float:
+        """P(N = n) for n in 0..K (0 above K)."""
+        n = _check.integer("prob_n", "n", n, 0)
+        return self.probs[n] if n <= self.K else 0.0
+
+
+def _state_probs(a: float, c: int, K: int) -> list[float]:
+    """p_n ∝ a^n/n! (n <= c) and ∝ (a^c/c!)*rho^(n-c) (c <= n <= K), built in log space."""
+    import numpy as np
+
+    rho = a / c
+    logr = np.empty(K + 1)
+    logr[0] = 0.0
+    k = np.arange(1, c + 1, dtype=float)
+    logr[1:c + 1] = np.log(a / k)
+    logr[c + 1:] = math.log(rho)
+    logw = np.cumsum(logr)
+    w = np.exp(logw - logw.max())
+    return (w / w.sum()).tolist()
+
+
+def _mmck(where: str, lam: float, mu: float, c: int, K: int) -> FiniteMetrics:
+    lam = _check.positive(where, "lam", lam, "per second")
+    mu = _check.positive(where, "mu", mu, "per second")
+    c = _check.integer(where, "c", c, 1)
+    K = _check.integer(where, "K", K, 1)
+    if K < c:
+        raise ValueError(f"{where}: K must be an integer >= c (= {c}), the total capacity "
+                         f"including messages in service, got {K}")
+    a = lam / mu
+    p = _state_probs(a, c, K)
+    p_block = p[K]
+    admitted = math.fsum(p[:K])  # 1 - p_K without cancellation
+    lam_eff = lam * admitted
+    L = math.fsum(n * p[n] for n in range(K + 1))
+    Lq = math.fsum((n - c) * p[n] for n in range(c + 1, K + 1))
+    P_wait = math.fsum(p[c:K]) / admitted
+    model = f"M/M/{c}/{K}"
+    return FiniteMetrics(
+        model=model, formula="M/M/1/K" if c == 1 else "M/M/c/K",
+        rho=a / c, L=L, Lq=Lq, W=L / lam_eff, Wq=Lq / lam_eff, throughput=lam_eff,
+        P_wait=P_wait, loss=p_block, c=c, K=K, probs=tuple(p),
+        extras={"p0": p[0], "p_block": p_block, "loss_rate": lam * p_block,
+                "busy_servers": lam_eff / mu, "carried_utilisation": lam_eff / (c * mu)},
+    )
+
+
+def mm1k(lam: float, mu: float, K: int) -> FiniteMetrics:
+    """M/M/1/K: M/M/1 with at most ``K`` messages in the system (1 in service + K-1 waiting).
+
+    Stable for any rho = lam/mu. p_n = (1-rho)rho^n/(1-rho^(K+1)) (1/(K+1) at rho = 1);
+    ``loss`` = p_K (PASTA); throughput = lam*(1-p_K); W = L/throughput, Wq = Lq/throughput
+    (means over *admitted* messages). ``rho`` is the offered lam/mu.
+    """
+    return _mmck("mm1k", lam, mu, 1, K)
+
+
+def mmck(lam: float, mu: float, c: int, K: int) -> FiniteMetrics:
+    """M/M/c/K: ``c`` Exp(mu) servers, at most ``K`` >= c messages in the system (K - c waiting).
+
+    Stable for any load. ``loss`` = p_K; throughput = lam*(1-p_K); L, Lq are time averages;
+    W, Wq are means over admitted messages (Little with lam_eff); ``P_wait`` = P(wait | admitted)
+    = sum_{n=c}^{K-1} p_n/(1-p_K). ``rho`` is the offered lam/(c*mu) (may exceed 1);
+    ``extras['carried_utilisation']`` is lam_eff/(c*mu).
+
+    Broker mapping: c consumers at prefetch 1 and ``x-max-length = m`` (ready messages only) is
+    M/M/c/(c+m). The overflow policy does not change the number-in-system chain, so the loss
+    probability p_K, throughput, L and Lq are the same for ``reject-publish`` and
+    ``drop-head``; under drop-head the messages lost are older ones, and the mean wait of
+    *delivered* messages is shorter: use :func:`mmck_drop_head` for it.
+    """
+    return _mmck("mmck", lam, mu, c, K)
+
+
+def mmck_drop_head(lam: float, mu: float, c: int, K: int) -> FiniteMetrics:
+    """M/M/c/K with drop-head overflow (RabbitMQ's default): an arrival that finds the K - c
+    waiting places full is enqueued and the *oldest* waiting message is dropped.
+
+    The number in system is the same chain as :func:`mmck`, so ``loss`` = p_K, throughput, L
+    and Lq are equal to reject-publish's. What differs is who is lost: here ``Wq``, ``W`` and
+    ``P_wait`` are over *delivered* messages, computed exactly from the tagged-message absorbing
+    chain (state = position in line, line length; a service completion moves the line on, an
+    arrival at a full line pushes the head out). ``extras['P_delivered']`` equals 1 - p_K, and
+    ``extras['mean_queue_time_all']`` = Lq/lam is the mean time in the waiting room over all
+    arrivals (dropped ones included), which is what Little's law gives here. Cost O((K-c)^2).
+    """
+    base = _mmck("mmck_drop_head", lam, mu, c, K)
+    lam, mu = float(lam), float(mu)
+    p, Kq = base.probs, K - c
+    deliv0 = math.fsum(p[:c])  # served at once, wait 0
+    if Kq == 0:  # no waiting room: whoever finds all busy is lost, as in Erlang B
+        P_del, EV, P_waited = deliv0, 0.0, 0.0
+    else:
+        q = lam + c * mu
+        sa, ss = lam / q, c * mu / q
+        # D[j][m], V[j][m] for 1 <= j <= m <= Kq: P(delivered) and E[wait * 1{delivered}]
+        D = [[0.0] * (Kq + 1) for _ in range(Kq + 1)]
+        V = [[0.0] * (Kq + 1) for _ in range(Kq + 1)]
+        for j in range(1, Kq + 1):
+            for m in range(Kq, j - 1, -1):
+                if j == 1:
+                    d_s, v_s = 1.0, 0.0
+                else:
+                    d_s, v_s = D[j - 1][m - 1], V[j - 1][m - 1]
+                if m < Kq:
+                    d_a, v_a = D[j][m + 1], V[j][m + 1]
+                elif j == 1:
+                    d_a, v_a = 0.0, 0.0  # the tagged message is the head: dropped
+                else:
+                    d_a, v_a = D[j - 1][Kq], V[j - 1][Kq]
+                d = ss * d_s + sa * d_a
+                D[j][m] = d
+                V[j][m] = d / q + ss * v_s + sa * v_a
+        P_del, EV, P_waited = deliv0, 0.0, 0.0
+        for n in range(c, K + 1):
+            j = n - c + 1 if n < K else Kq
+            P_del += p[n] * D[j][j]
+            P_waited += p[n] * D[j][j]
+            EV += p[n] * V[j][j]
+    Wq = EV / P_del
+    extras = dict(base.extras)
+    extras.update({"P_delivered": P_del, "mean_queue_time_all": base.Lq / lam,
+                   "Wq_reject_publish": base.Wq})
+    return replace(base, formula="M/M/c/K drop-head (tagged-message chain)", W=Wq + 1.0 / mu,
+                   Wq=Wq, P_wait=P_waited / P_del, extras=extras)
