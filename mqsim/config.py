@@ -10,14 +10,16 @@ import os
 from typing import Any, Mapping
 
 from .dist import from_spec
-from .scenario import Consumers, Producer, Queue, Scenario
+from .scenario import Consumers, Failure, Producer, Queue, Scenario, Stage
 
 __all__ = ["scenario_from_dict", "load_yaml"]
 
-_TOP = {"producers", "queue", "consumers", "name"}
-_PRODUCER = {"name", "rate", "interarrival", "priority", "service"}
-_QUEUE = {"max_priority", "max_length", "overflow"}
-_CONSUMERS = {"count", "service", "prefetch", "service_by"}
+_TOP = {"producers", "queue", "consumers", "name", "stages", "routes"}
+_PRODUCER = {"name", "rate", "interarrival", "priority", "service", "ttl", "batch", "schedule", "trace"}
+_QUEUE = {"max_priority", "max_length", "overflow", "ttl", "delivery_limit", "dead_letter"}
+_CONSUMERS = {"count", "service", "prefetch", "service_by", "nack", "reject", "auto_ack", "failure", "requeue"}
+_FAILURE = {"time_to_failure", "repair"}
+_STAGE = {"name", "queue", "consumers"}
 
 
 def _check_keys(where: str, data: Any, allowed: set[str]) -> Mapping[str, Any]:
@@ -58,18 +60,51 @@ def scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
             producers.append(Producer(**p))
         except ValueError as exc:
             raise _reroot(exc, where, f"producer {p['name']!r}") from None
-    q = dict(_check_keys("queue", data.get("queue") or {}, _QUEUE))
-    queue = Queue(**q)
-    c = dict(_check_keys("consumers", data.get("consumers") or {}, _CONSUMERS))
+    queue = _queue("queue", data.get("queue"))
+    consumers = _consumers("consumers", data.get("consumers"))
+    stages_raw = data.get("stages") or []
+    if not isinstance(stages_raw, list):
+        raise ValueError("stages: must be a list of {name, queue, consumers}")
+    stages = []
+    for i, st in enumerate(stages_raw):
+        where = f"stages[{i}]"
+        st = _check_keys(where, st, _STAGE)
+        if "name" not in st:
+            raise ValueError(f"{where}.name: missing")
+        stages.append(Stage(name=st["name"], queue=_queue(f"{where}.queue", st.get("queue")),
+                            consumers=_consumers(f"{where}.consumers", st.get("consumers"))))
+    return Scenario(producers=producers, queue=queue, consumers=consumers, name=str(data.get("name") or ""),
+                    stages=stages, routes=data.get("routes") or {})
+
+
+def _queue(where: str, raw: Any) -> Queue:
+    q = dict(_check_keys(where, raw or {}, _QUEUE))
+    try:
+        return Queue(**q)
+    except ValueError as exc:
+        raise _reroot(exc, where, "queue") from None
+
+
+def _consumers(where: str, raw: Any) -> Consumers:
+    c = dict(_check_keys(where, raw or {}, _CONSUMERS))
     if "service" in c:
-        c["service"] = from_spec(c["service"], "consumers.service")
+        c["service"] = from_spec(c["service"], f"{where}.service")
     if "service_by" in c:
         sb = c["service_by"]
         if not isinstance(sb, Mapping):
-            raise ValueError("consumers.service_by: expected a mapping {producer name or priority: distribution}")
-        c["service_by"] = {k: from_spec(v, f"consumers.service_by[{k!r}]") for k, v in sb.items()}
-    consumers = Consumers(**c)
-    return Scenario(producers=producers, queue=queue, consumers=consumers, name=str(data.get("name") or ""))
+            raise ValueError(f"{where}.service_by: expected a mapping {{producer name or priority: distribution}}")
+        c["service_by"] = {k: from_spec(v, f"{where}.service_by[{k!r}]") for k, v in sb.items()}
+    if c.get("failure") is not None:
+        f = _check_keys(f"{where}.failure", c["failure"], _FAILURE)
+        for k in _FAILURE:
+            if k not in f:
+                raise ValueError(f"{where}.failure.{k}: missing")
+        c["failure"] = Failure(from_spec(f["time_to_failure"], f"{where}.failure.time_to_failure"),
+                               from_spec(f["repair"], f"{where}.failure.repair"))
+    try:
+        return Consumers(**c)
+    except ValueError as exc:
+        raise _reroot(exc, where, "consumers") from None
 
 
 def load_yaml(source: str) -> Scenario:

@@ -6,10 +6,13 @@ Times are in simulated seconds.
 
 A message's outcome is derived from its columns, so it cannot disagree with them:
 
-* ``cause > 0``          -> dropped (``t_done`` holds the drop time, ``cause`` the policy)
-* ``t_done`` set         -> acked
-* ``t_deliver`` set      -> in flight (delivered to a consumer, not yet acked)
-* otherwise              -> ready (still in the broker queue)
+* ``dead_lettered``              -> dead_lettered (``cause`` says why; a copy went to the DLQ)
+* ``cause`` reject-publish, drop-head, rejected, delivery-limit -> dropped
+* ``cause`` expired              -> expired (TTL ran out while ready)
+* ``cause`` lost                 -> lost (auto-ack consumer crashed holding it)
+* ``t_done`` set                 -> acked
+* ``t_deliver`` set              -> in flight (delivered to a consumer, not yet acked)
+* otherwise                      -> ready (still in a broker queue)
 """
 
 from __future__ import annotations
@@ -18,26 +21,33 @@ import numpy as np
 
 from .scenario import Scenario
 
-__all__ = ["Records", "ConservationError", "OUTCOMES", "DROP_CAUSES", "REJECT_PUBLISH", "DROP_HEAD",
-           "outcome_codes"]
+__all__ = ["Records", "ConservationError", "OUTCOMES", "DROP_CAUSES", "REJECT_PUBLISH", "DROP_HEAD", "EXPIRED",
+           "REJECTED", "DELIVERY_LIMIT", "LOST", "outcome_codes"]
 
-#: drop causes stored in ``Records.cause`` (0 = not dropped)
-REJECT_PUBLISH, DROP_HEAD = 1, 2
-DROP_CAUSES = {0: "", REJECT_PUBLISH: "reject-publish", DROP_HEAD: "drop-head"}
+#: causes stored in ``Records.cause`` (0 = none)
+REJECT_PUBLISH, DROP_HEAD, EXPIRED, REJECTED, DELIVERY_LIMIT, LOST = 1, 2, 3, 4, 5, 6
+DROP_CAUSES = {0: "", REJECT_PUBLISH: "reject-publish", DROP_HEAD: "drop-head", EXPIRED: "expired",
+               REJECTED: "rejected", DELIVERY_LIMIT: "delivery-limit", LOST: "lost"}
 #: outcome codes, in the order of :func:`outcome_codes`
-OUTCOMES = ("acked", "dropped", "in_flight", "ready")
+OUTCOMES = ("acked", "dropped", "in_flight", "ready", "expired", "dead_lettered", "lost")
 
 
 class ConservationError(AssertionError):
-    """Raised when published != acked + dropped + ready + in flight at the end of a run."""
+    """Raised when published != acked + dropped + expired + dead-lettered + lost + ready +
+    in flight at the end of a run."""
 
 
-def outcome_codes(t_deliver: np.ndarray, t_done: np.ndarray, cause: np.ndarray) -> np.ndarray:
+def outcome_codes(t_deliver: np.ndarray, t_done: np.ndarray, cause: np.ndarray,
+                  dead_lettered: np.ndarray | None = None) -> np.ndarray:
     """Outcome index per message into :data:`OUTCOMES` (vectorised)."""
     out = np.full(len(cause), 3, dtype=np.int8)  # ready
     out[~np.isnan(t_deliver)] = 2  # in flight
     out[~np.isnan(t_done)] = 0  # acked
-    out[cause > 0] = 1  # dropped
+    out[np.isin(cause, (REJECT_PUBLISH, DROP_HEAD, REJECTED, DELIVERY_LIMIT))] = 1
+    out[cause == EXPIRED] = 4
+    out[cause == LOST] = 6
+    if dead_lettered is not None:
+        out[dead_lettered.astype(bool)] = 5
     return out
 
 
@@ -45,17 +55,25 @@ class Records:
     """What one run leaves behind; filled by an engine, read by :class:`mqsim.Result`.
 
     Per-message lists (index = message id, in publish order): ``producer`` (index),
-    ``priority`` (effective), ``t_publish``, ``t_deliver``, ``t_start`` (service start),
-    ``t_done`` (ack or drop time), ``consumer`` (-1 if never delivered), ``cause``
-    (drop cause, 0 if not dropped), ``service`` (service requirement, seconds).
+    ``priority`` (effective), ``node`` (queue index: 0 = main, then the stages), ``cls``
+    (index of the producer's priority level the message was published with), ``parent`` (id
+    of the message this one copies or continues, -1 for a producer's own), ``t_publish``,
+    ``t_deliver`` (latest delivery), ``t_start`` (latest service start), ``t_done`` (ack or
+    the time it left), ``consumer`` (-1 if not at a consumer), ``cause`` (see
+    :data:`DROP_CAUSES`), ``service`` (requirement, s), ``deliveries`` (count),
+    ``prior`` (seconds of earlier, unfinished service attempts), ``dead_lettered``.
 
-    ``state`` is the live counter list ``[n_ready, n_inflight, n_busy]``; with ``trace``
-    on, :meth:`snapshot` appends it with the time to the step series.
+    ``node_state(k)`` is the live counter list ``[n_ready, n_inflight, n_busy]`` of queue
+    ``k``; with ``trace`` on, :meth:`snapshot` appends it with the time to the step series.
+    Service attempts that did not end in an ack (nack, crash) are logged by :meth:`log_attempt`
+    so utilisation counts them.
     """
 
-    __slots__ = ("scenario", "horizon", "trace", "producer", "priority", "t_publish", "t_deliver", "t_start",
-                 "t_done", "consumer", "cause", "service", "state", "q_time", "q_ready", "q_inflight", "q_busy",
-                 "n_acked", "n_dropped", "final_ready", "final_inflight", "_arrays")
+    __slots__ = ("scenario", "horizon", "trace", "producer", "priority", "node", "cls", "parent", "t_publish",
+                 "t_deliver", "t_start", "t_done", "consumer", "cause", "service", "deliveries", "prior",
+                 "dead_lettered", "states", "q_time", "q_node", "q_ready", "q_inflight", "q_busy", "a_mid",
+                 "a_start", "a_end", "n_acked", "n_dropped", "n_expired", "n_dead", "n_lost", "final_ready",
+                 "final_inflight", "_arrays")
 
     def __init__(self, scenario: Scenario, horizon: float, *, trace: bool = True):
         self.scenario = scenario
@@ -63,6 +81,9 @@ class Records:
         self.trace = trace
         self.producer: list[int] = []
         self.priority: list[int] = []
+        self.node: list[int] = []
+        self.cls: list[int] = []
+        self.parent: list[int] = []
         self.t_publish: list[float] = []
         self.t_deliver: list[float] = []
         self.t_start: list[float] = []
@@ -70,30 +91,54 @@ class Records:
         self.consumer: list[int] = []
         self.cause: list[int] = []
         self.service: list[float] = []
-        self.state = [0, 0, 0]
-        self.q_time: list[float] = [0.0]
-        self.q_ready: list[int] = [0]
-        self.q_inflight: list[int] = [0]
-        self.q_busy: list[int] = [0]
-        self.n_acked = 0
-        self.n_dropped = 0
+        self.deliveries: list[int] = []
+        self.prior: list[float] = []
+        self.dead_lettered: list[bool] = []
+        n_nodes = len(scenario.node_names)
+        self.states = [[0, 0, 0] for _ in range(n_nodes)]
+        self.q_time: list[float] = [0.0] * n_nodes
+        self.q_node: list[int] = list(range(n_nodes))
+        self.q_ready: list[int] = [0] * n_nodes
+        self.q_inflight: list[int] = [0] * n_nodes
+        self.q_busy: list[int] = [0] * n_nodes
+        self.a_mid: list[int] = []
+        self.a_start: list[float] = []
+        self.a_end: list[float] = []
+        self.n_acked = self.n_dropped = self.n_expired = self.n_dead = self.n_lost = 0
         self.final_ready = 0
         self.final_inflight = 0
         self._arrays: dict[str, np.ndarray] | None = None
 
-    def snapshot(self, t: float) -> None:
-        """Record the current ``state`` at time ``t`` (one step of the queue-length series)."""
-        st = self.state
+    def node_state(self, k: int) -> list[int]:
+        """The live counters ``[n_ready, n_inflight, n_busy]`` of queue ``k``."""
+        return self.states[k]
+
+    @property
+    def state(self) -> list[int]:
+        """Counters of the main queue (kept for engines that have only one)."""
+        return self.states[0]
+
+    def snapshot(self, t: float, k: int = 0) -> None:
+        """Record queue ``k``'s counters at time ``t`` (one step of the queue-length series)."""
+        st = self.states[k]
         self.q_time.append(t)
+        self.q_node.append(k)
         self.q_ready.append(st[0])
         self.q_inflight.append(st[1])
         self.q_busy.append(st[2])
 
+    def log_attempt(self, mid: int, start: float, end: float) -> None:
+        """A service attempt of message ``mid`` from ``start`` to ``end`` (s) that did not end in an ack."""
+        self.a_mid.append(mid)
+        self.a_start.append(start)
+        self.a_end.append(end)
+
     def trim(self) -> None:
         """Cut the per-message columns an engine pre-extended back to the published count."""
         n = len(self.t_publish)
-        for col in (self.producer, self.priority, self.t_deliver, self.t_start, self.t_done, self.consumer,
-                    self.cause, self.service):
+        for col in (self.producer, self.priority, self.node, self.cls, self.parent, self.t_deliver, self.t_start,
+                    self.t_done, self.consumer, self.cause, self.service, self.deliveries, self.prior,
+                    self.dead_lettered):
             del col[n:]
 
     @property
@@ -102,12 +147,20 @@ class Records:
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The per-message columns as numpy arrays (built once, after the run has ended)."""
-        cached = getattr(self, "_arrays", None)
+        cached = self._arrays
         if cached is not None and len(cached["t_publish"]) == len(self.t_publish):
             return cached
+        n = len(self.t_publish)
+
+        def col(lst: list, dtype: type, fill: object) -> np.ndarray:
+            return np.asarray(lst, dtype=dtype) if len(lst) == n else np.full(n, fill, dtype=dtype)
+
         self._arrays = {
             "producer": np.asarray(self.producer, dtype=np.int64),
             "priority": np.asarray(self.priority, dtype=np.int64),
+            "node": col(self.node, np.int64, 0),
+            "cls": col(self.cls, np.int64, 0),
+            "parent": col(self.parent, np.int64, -1),
             "t_publish": np.asarray(self.t_publish, dtype=float),
             "t_deliver": np.asarray(self.t_deliver, dtype=float),
             "t_start": np.asarray(self.t_start, dtype=float),
@@ -115,22 +168,34 @@ class Records:
             "consumer": np.asarray(self.consumer, dtype=np.int64),
             "cause": np.asarray(self.cause, dtype=np.int8),
             "service": np.asarray(self.service, dtype=float),
+            "deliveries": col(self.deliveries, np.int64, 0),
+            "prior": col(self.prior, float, 0.0),
+            "dead_lettered": col(self.dead_lettered, bool, False),
         }
         return self._arrays
 
+    def counters(self) -> dict[str, int]:
+        return {"acked": self.n_acked, "dropped": self.n_dropped, "in_flight": self.final_inflight,
+                "ready": self.final_ready, "expired": self.n_expired, "dead_lettered": self.n_dead,
+                "lost": self.n_lost}
+
     def check_conservation(self) -> None:
-        """Every message is accounted for: published = acked + dropped + ready + in flight.
+        """Every message is accounted for: published = acked + dropped + expired +
+        dead-lettered + lost + ready + in flight.
 
         The engine's running counters and the outcomes derived from the per-message columns
         must agree; any mismatch raises :class:`ConservationError` with the numbers.
         """
-        a = self.arrays()
-        codes = outcome_codes(a["t_deliver"], a["t_done"], a["cause"])
+        a = self._arrays if self._arrays is not None and len(self._arrays["t_publish"]) == self.n_published else {
+            "t_deliver": np.asarray(self.t_deliver, dtype=float), "t_done": np.asarray(self.t_done, dtype=float),
+            "cause": np.asarray(self.cause, dtype=np.int8),
+            "dead_lettered": np.asarray(self.dead_lettered, dtype=bool) if self.n_dead else None}
+        codes = outcome_codes(a["t_deliver"], a["t_done"], a["cause"], a["dead_lettered"])
         derived = np.bincount(codes, minlength=len(OUTCOMES))
-        counters = np.array([self.n_acked, self.n_dropped, self.final_inflight, self.final_ready])
+        cnt = self.counters()
+        counters = np.array([cnt[k] for k in OUTCOMES])
         n = self.n_published
         if counters.sum() != n or not np.array_equal(derived, counters):
             raise ConservationError(
-                f"message conservation violated: published={n}, counters "
-                f"(acked, dropped, in_flight, ready)={tuple(int(x) for x in counters)}, derived from records "
-                f"{tuple(int(x) for x in derived)}")
+                f"message conservation violated: published={n}, counters {dict(zip(OUTCOMES, counters.tolist()))}, "
+                f"derived from records {dict(zip(OUTCOMES, derived.tolist()))}")

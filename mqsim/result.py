@@ -43,18 +43,23 @@ class Result:
     def arrays(self) -> dict[str, np.ndarray]:
         """Per-message columns as numpy arrays (plus ``outcome`` codes into ``records.OUTCOMES``)."""
         a = dict(self.records.arrays())
-        a["outcome"] = outcome_codes(a["t_deliver"], a["t_done"], a["cause"])
+        a["outcome"] = outcome_codes(a["t_deliver"], a["t_done"], a["cause"], a["dead_lettered"])
         return a
 
     @cached_property
     def messages(self) -> "pd.DataFrame":
         """One row per message (whole run, publish order).
 
-        Columns: id, producer (name), priority (effective), t_publish, t_deliver (to a
-        consumer), t_start (service start), t_done (ack, or drop time), wait = t_start -
-        t_publish, sojourn = t_done - t_publish (acked only), service (requirement, s),
-        consumer (index, -1 if never delivered), outcome (acked/dropped/in_flight/ready),
-        drop_cause ("" unless dropped). Times in seconds; NaN = did not happen before the horizon.
+        Columns: id, queue (name: "main" or a stage), producer (name), priority (effective),
+        parent (id of the message this one continues or dead-letters, -1 for none), t_publish,
+        t_deliver (latest delivery to a consumer), t_start (latest service start), t_done (ack, or
+        the time it left: drop, expiry, dead-lettering, loss), wait = t_start - t_publish -
+        prior, sojourn = t_done - t_publish (acked only), service (requirement, s), prior
+        (seconds of earlier unfinished service attempts), deliveries (count; > 1 = redelivered),
+        consumer (index, -1 if not at a consumer), outcome (acked, dropped, in_flight, ready,
+        expired, dead_lettered, lost), cause ("" or why it left: reject-publish, drop-head,
+        expired, rejected, delivery-limit, lost). Times in seconds; NaN = did not happen before
+        the horizon.
         """
         import pandas as pd
 
@@ -63,31 +68,69 @@ class Result:
         acked = a["outcome"] == 0
         return pd.DataFrame({
             "id": np.arange(len(a["t_publish"])),
+            "queue": pd.Categorical.from_codes(a["node"], categories=list(self.scenario.node_names)),
             "producer": pd.Categorical.from_codes(a["producer"], categories=names),
             "priority": a["priority"],
+            "parent": a["parent"],
             "t_publish": a["t_publish"],
             "t_deliver": a["t_deliver"],
             "t_start": a["t_start"],
             "t_done": a["t_done"],
-            "wait": a["t_start"] - a["t_publish"],
+            "wait": a["t_start"] - a["t_publish"] - a["prior"],
             "sojourn": np.where(acked, a["t_done"] - a["t_publish"], np.nan),
             "service": a["service"],
+            "prior": a["prior"],
+            "deliveries": a["deliveries"],
             "consumer": a["consumer"],
             "outcome": pd.Categorical.from_codes(a["outcome"], categories=list(OUTCOMES)),
-            "drop_cause": pd.Categorical.from_codes(a["cause"], categories=[DROP_CAUSES[k] for k in sorted(DROP_CAUSES)]),
+            "cause": pd.Categorical.from_codes(a["cause"], categories=[DROP_CAUSES[k] for k in sorted(DROP_CAUSES)]),
         })
 
     @cached_property
     def queue_length(self) -> "pd.DataFrame":
-        """Step series (value holds from ``time`` until the next row): ready (in the broker
-        queue), in_flight (delivered, unacked), busy (consumers serving). Whole run."""
+        """Step series of the main queue (value holds from ``time`` until the next row): ready
+        (in the broker queue), in_flight (delivered, unacked), busy (consumers serving). Whole
+        run. :meth:`queue_lengths` gives every queue of a pipeline."""
+        df = self.queue_lengths()
+        return df[df["queue"] == self.scenario.node_names[0]].drop(columns="queue").reset_index(drop=True)
+
+    def queue_lengths(self) -> "pd.DataFrame":
+        """Step series of every queue: time, queue (name), ready, in_flight, busy."""
         import pandas as pd
 
         r = self.records
         if not r.trace:
             raise ValueError("queue_length: this run was made with trace=False; rerun with trace=True")
-        df = pd.DataFrame({"time": r.q_time, "ready": r.q_ready, "in_flight": r.q_inflight, "busy": r.q_busy})
-        return df.drop_duplicates("time", keep="last").reset_index(drop=True)
+        names = list(self.scenario.node_names)
+        df = pd.DataFrame({"time": r.q_time, "queue": pd.Categorical.from_codes(r.q_node, categories=names),
+                           "ready": r.q_ready, "in_flight": r.q_inflight, "busy": r.q_busy})
+        return df.drop_duplicates(["queue", "time"], keep="last").reset_index(drop=True)
+
+    def oldest_ready_age(self, queue: str = "main", times: "np.ndarray | None" = None) -> "pd.DataFrame":
+        """Age (s) of the oldest ready message in ``queue`` at each of ``times`` (default: every
+        step of the queue-length series); 0 when nothing is ready. Computed from the records:
+        a message is ready from publish (or requeue) until delivered or gone."""
+        import pandas as pd
+
+        a = self.arrays
+        k = list(self.scenario.node_names).index(queue)
+        m = a["node"] == k
+        pub = a["t_publish"][m]
+        end = np.where(~np.isnan(a["t_start"][m]), a["t_deliver"][m], a["t_done"][m])
+        end = np.where(np.isnan(end), np.inf, end)
+        if times is None:
+            ql = self.queue_lengths()
+            times = ql.loc[ql["queue"] == queue, "time"].to_numpy()
+        times = np.asarray(times, dtype=float)
+        order = np.argsort(pub, kind="stable")
+        pub, end = pub[order], end[order]
+        ages = np.zeros(len(times))
+        for n, t in enumerate(times):  # first message published by t that is still ready at t
+            upto = np.searchsorted(pub, t, side="right")
+            live = np.nonzero(end[:upto] > t)[0]
+            if live.size:
+                ages[n] = t - pub[live[0]]
+        return pd.DataFrame({"time": times, "oldest_ready_age": ages})
 
     # ---- statistics -------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -95,10 +138,13 @@ class Result:
         n = np.bincount(self.arrays["outcome"], minlength=len(OUTCOMES))
         return {"published": int(n.sum()), **{k: int(v) for k, v in zip(OUTCOMES, n)}}
 
-    def summary(self, by: tuple[str, ...] = ("producer", "priority")) -> "pd.DataFrame":
+    def summary(self, by: tuple[str, ...] | None = None) -> "pd.DataFrame":
         """Metrics over ``[warmup, horizon)``: one row overall (group "all") and one per value of
-        each column in ``by``. See :mod:`mqsim.metrics` for the exact definitions."""
-        return metrics.summary_frame(self.messages, self.warmup, self.horizon, self.scenario.consumers.count, by)
+        each column in ``by`` (default: queue when there are stages, producer, priority). See
+        :mod:`mqsim.metrics` for the exact definitions."""
+        if by is None:
+            by = (("queue",) if self.scenario.stages else ()) + ("producer", "priority")
+        return metrics.summary_frame(self, by)
 
     def metric(self, name: str) -> float:
         """One overall metric, e.g. ``res.metric("Wq")``."""
@@ -108,6 +154,4 @@ class Result:
 
     def overall(self) -> dict[str, float]:
         """The overall metrics as a dict (fast path, no grouping)."""
-        a = self.arrays
-        return metrics.window_metrics(a["t_publish"], a["t_start"], a["t_done"], a["outcome"] == 1,
-                                      self.warmup, self.horizon, self.scenario.consumers.count)
+        return metrics.summary_frame(self, ()).iloc[0].drop(["group", "key"]).to_dict()

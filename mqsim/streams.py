@@ -11,7 +11,13 @@ key                    stream
 ``(1, i)``             priorities of producer ``i`` (when it has a priority mix)
 ``(2, i, k)``          service requirements of producer ``i``'s messages published with its
                        ``k``-th priority level (``Producer.priority_levels[k]``)
-``(3, j, ...)``        reserved for consumer ``j`` (failures, processing outcomes)
+``(3, k, j)``          processing outcomes (ack / nack / reject) of consumer ``j`` of queue ``k``
+``(4, i)``             thinning uniforms of producer ``i`` (time-varying rate)
+``(5, i)``             batch sizes of producer ``i``
+``(7, k, i, c)``       service requirements at queue ``k`` (stages, and re-published copies)
+                       of messages from producer ``i``, class ``c``
+``(8, k, j, 0|1)``     time to failure (0) and repair time (1) of consumer ``j`` of queue ``k``
+``(9, k)``             routing uniforms after acks at queue ``k`` (pipelines)
 =====================  =====================================================
 
 A message's service requirement is drawn when it is published, from its class's stream, so
@@ -28,10 +34,11 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-__all__ = ["BLOCK", "ARRIVAL", "PRIORITY", "SERVICE", "CONSUMER", "make_rng", "Stream", "draws", "resolve_seed"]
+__all__ = ["BLOCK", "ARRIVAL", "PRIORITY", "SERVICE", "CONSUMER", "THINNING", "BATCH", "STAGE_SERVICE", "FAILURE",
+           "ROUTE", "make_rng", "Stream", "draws", "resolve_seed"]
 
 BLOCK = 1024
-ARRIVAL, PRIORITY, SERVICE, CONSUMER = 0, 1, 2, 3
+ARRIVAL, PRIORITY, SERVICE, CONSUMER, THINNING, BATCH, STAGE_SERVICE, FAILURE, ROUTE = 0, 1, 2, 3, 4, 5, 7, 8, 9
 
 
 def resolve_seed(seed: int | np.random.SeedSequence | None) -> int:

@@ -82,12 +82,12 @@ def test_reject_publish_refuses_newest_and_drop_head_drops_oldest():
     m = rej.messages
     # message 0 (t=0.1) is in service, 1..3 wait, 4.. are refused on arrival
     assert list(m.outcome[:4]) == ["in_flight", "ready", "ready", "ready"]
-    assert len(m) == 10 and (m.outcome[4:] == "dropped").all() and (m.drop_cause[4:] == "reject-publish").all()
+    assert len(m) == 10 and (m.outcome[4:] == "dropped").all() and (m.cause[4:] == "reject-publish").all()
     assert np.allclose(m.t_done[4:], m.t_publish[4:])
     head = mq.simulate(mq.Scenario(queue=mq.Queue(max_length=3, overflow="drop-head"), **base), horizon=0.95)
     h = head.messages  # published 0.1..0.9: #0 in service; each arrival beyond 3 ready drops the oldest ready
     assert list(h.outcome) == ["in_flight"] + ["dropped"] * 5 + ["ready"] * 3
-    assert (h.drop_cause[1:6] == "drop-head").all()
+    assert (h.cause[1:6] == "drop-head").all()
     np.testing.assert_allclose(h.t_done[1:6], h.t_publish[4:9], atol=1e-12)  # #k dropped when #k+3 arrived
 
 

@@ -124,6 +124,32 @@ def _moments(mix: list[tuple[int, int, float, Any]]) -> tuple[float, float, floa
     return lam, m1, m2
 
 
+def _beyond_basic(sc: Any) -> list[str]:
+    """The scenario's features outside the single-queue model the formulas here describe."""
+    out = []
+    if getattr(sc, "stages", ()):
+        out.append("several queues (stages)")
+    for p in sc.producers:
+        if getattr(p, "schedule", None) is not None:
+            out.append(f"the time-varying rate of producer {p.name!r}")
+        if getattr(p, "trace", None) is not None:
+            out.append(f"the trace replay of producer {p.name!r}")
+        if getattr(p, "batch", 1) != 1:
+            out.append(f"the batch publishes of producer {p.name!r}")
+        if getattr(p, "ttl", None) is not None:
+            out.append(f"the per-message TTL of producer {p.name!r}")
+    q, c = sc.queue, sc.consumers
+    if getattr(q, "ttl", None) is not None:
+        out.append("a queue TTL")
+    if getattr(c, "has_outcomes", False):
+        out.append("nacks/rejects")
+    if getattr(c, "failure", None) is not None:
+        out.append("consumer crashes")
+    if getattr(c, "auto_ack", False):
+        out.append("auto-ack")
+    return out
+
+
 def _na(reason: str, rho: float, model: str = "", formula: str = "") -> Prediction:
     return Prediction(applies=False, exact=False, model=model, formula=formula, reason=reason,
                       stable=rho < 1 if math.isfinite(rho) else False, rho=rho)
@@ -159,6 +185,11 @@ def for_scenario(sc: Any) -> Prediction:
     if mean_s <= 0:
         return _na("every service time is 0 s: nothing ever queues (no queueing formula needed)", 0.0)
     rho = lam * mean_s / c
+    beyond = _beyond_basic(sc)
+    if beyond:
+        return _na("no closed form covers " + ", ".join(beyond) + "; simulate it (mqsim.theory has the building "
+                   "blocks: jackson() for pipelines, mm1_ttl() for a per-queue TTL on M/M/1, mmc() with "
+                   "lam/(1-p) for requeue with probability p)", rho)
     cs2 = max(es2 / mean_s**2 - 1.0, 0.0)
     poisson = all(p.is_poisson for p in prods)
     dists = [d for *_, d in mix]
