@@ -42,7 +42,8 @@ from simpy.events import URGENT
 from .dist import Discrete
 from .records import (DELIVERY_LIMIT, DROP_HEAD, EXPIRED, LOST, REJECT_PUBLISH, REJECTED, Records)
 from .scenario import Scenario
-from .streams import (ARRIVAL, BATCH, BLOCK, CONSUMER, FAILURE, PRIORITY, ROUTE, SERVICE, STAGE_SERVICE, THINNING,
+from .streams import (ARRIVAL, BATCH, BLOCK, CONSUMER, FAILURE, PRIORITY, REDELIVERY, ROUTE, SERVICE, STAGE_SERVICE,
+                      THINNING,
                       Stream, make_rng, resolve_seed)
 
 __all__ = ["EVENT_KINDS", "Event", "Simulation", "simulate", "check_run_window"]
@@ -269,6 +270,14 @@ def _run(sc: Scenario, seed: int, horizon: float, handlers: dict[str, list], tra
             return s
 
         nd.service_stream = service_stream
+        redraws: dict[tuple[int, int], Callable[[], float]] = {}
+
+        def redelivery_stream(i: int, kk: int) -> Callable[[], float]:
+            s = redraws.get((i, kk))
+            if s is None:
+                dist = sc.service_for(i, sc.producers[i].priority_levels[kk], k)
+                s = redraws[(i, kk)] = Stream(dist.sample, make_rng(seed, REDELIVERY, k, i, kk)).next
+            return s
         consumers = [_Consumer(j) for j in range(c)]
         avail: deque[int] = deque(range(c))  # consumers with a free prefetch slot, round-robin order
         refill = prefetch - 1  # unacked count at which a blocked consumer has a free slot again
@@ -400,11 +409,12 @@ def _run(sc: Scenario, seed: int, horizon: float, handlers: dict[str, list], tra
             if deadline <= env._now:
                 settle_drop(mid, EXPIRED)
                 return
+            m_svc[mid] = redelivery_stream(m_prod[mid], m_cls[mid])()  # processing starts afresh
             enqueue(mid, nd.level_of_prio(sc.producers[m_prod[mid]].priority_levels[m_cls[mid]]), deadline,
                     head=to_head)
 
         def msg_ttl_of(mid: int) -> float:
-            t = sc.producers[m_prod[mid]].ttl if k == 0 else None
+            t = sc.producers[m_prod[mid]].ttl if k == 0 and m_parent[mid] < 0 else None
             return t if t is not None else math.inf
 
         routes = nd.routes
@@ -627,6 +637,31 @@ def _run(sc: Scenario, seed: int, horizon: float, handlers: dict[str, list], tra
                 return
             yield timeout(g)
             size = batch_next() if batch_next is not None else batch
+            for _ in range(int(size)):
+                mid = len(m_pub)
+                if mid >= cap[0]:
+                    grow()
+                pub_append(env._now)
+                prod_append(i)
+                if trace_prio is not None:
+                    pr = trace_prio[n_pub]
+                    kk = levels.index(pr) if pr in levels else 0
+                    m_cls[mid] = kk
+                    prio_append(sc.queue.effective_priority(pr))
+                    svc_append(trace_svc[n_pub] if trace_svc is not None else svc[kk]())
+                    level = main.level_of_prio(pr)
+                elif prio_next is None:
+                    prio_append(eff0)
+                    svc_append(trace_svc[n_pub] if trace_svc is not None else svc0())
+                    level = level0
+                else:
+                    kk = pos_of[int(prio_next())]
+                    m_cls[mid] = kk
+                    prio_append(eff_of[kk])
+                    svc_append(svc[kk]())
+                    level = level_by_pos[kk]
+                n_pub += 1
+                publish(mid, level, msg_ttl)
     for i in range(len(sc.producers)):
         env.process(producer(i))
     for nd in nodes:

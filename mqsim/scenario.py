@@ -311,6 +311,9 @@ class Consumers:
         object.__setattr__(self, "reject", _prob_map("consumers.reject", self.reject))
         if not isinstance(self.auto_ack, bool):
             raise ValueError(f"consumers.auto_ack: must be true or false, got {self.auto_ack!r}")
+        if self.auto_ack and (self.nack or self.reject):
+            raise ValueError("consumers.nack/reject: a consumer with auto_ack=true cannot nack or reject "
+                             "(the broker forgot the message at delivery); set them to 0")
         if self.requeue not in ("head", "tail"):
             raise ValueError(f"consumers.requeue: must be 'head' or 'tail', got {self.requeue!r}")
         if self.failure is not None and not isinstance(self.failure, Failure):

@@ -14,6 +14,8 @@ key                    stream
 ``(3, k, j)``          processing outcomes (ack / nack / reject) of consumer ``j`` of queue ``k``
 ``(4, i)``             thinning uniforms of producer ``i`` (time-varying rate)
 ``(5, i)``             batch sizes of producer ``i``
+``(6, k, i, c)``       fresh service requirement of a redelivered message (nack-requeue or crash)
+                       at queue ``k``, producer ``i``, class ``c``
 ``(7, k, i, c)``       service requirements at queue ``k`` (stages, and re-published copies)
                        of messages from producer ``i``, class ``c``
 ``(8, k, j, 0|1)``     time to failure (0) and repair time (1) of consumer ``j`` of queue ``k``
@@ -34,11 +36,11 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-__all__ = ["BLOCK", "ARRIVAL", "PRIORITY", "SERVICE", "CONSUMER", "THINNING", "BATCH", "STAGE_SERVICE", "FAILURE",
+__all__ = ["BLOCK", "ARRIVAL", "PRIORITY", "SERVICE", "CONSUMER", "THINNING", "BATCH", "REDELIVERY", "STAGE_SERVICE", "FAILURE",
            "ROUTE", "make_rng", "Stream", "draws", "resolve_seed"]
 
 BLOCK = 1024
-ARRIVAL, PRIORITY, SERVICE, CONSUMER, THINNING, BATCH, STAGE_SERVICE, FAILURE, ROUTE = 0, 1, 2, 3, 4, 5, 7, 8, 9
+ARRIVAL, PRIORITY, SERVICE, CONSUMER, THINNING, BATCH, REDELIVERY, STAGE_SERVICE, FAILURE, ROUTE = range(10)
 
 
 def resolve_seed(seed: int | np.random.SeedSequence | None) -> int:

@@ -7,6 +7,7 @@ Import is light: numpy is imported inside the functions that need it, pandas onl
 """
 
 from .gim1 import GIM1Metrics, gi_m1
+from .impatience import mm1_ttl
 from .jackson import JacksonResult, jackson, tandem
 from .laws import (backlog_growth_rate, bottleneck_throughput, little_L, little_lam, little_W,
                    offered_load, saturation_throughput, utilisation)
@@ -35,6 +36,8 @@ __all__ = [
     # priority
     "np_priority_mg1", "np_priority_mmc", "pr_priority_mg1", "pr_priority_mmc", "cobham",
     "combine_classes",
+    # impatience
+    "mm1_ttl",
     # networks
     "JacksonResult", "jackson", "tandem",
     # sizing

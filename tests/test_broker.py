@@ -1,0 +1,195 @@
+"""Broker semantics against exact results (CIs over seeded replications) and their bookkeeping."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import mqsim as mq
+from mqsim.dist import Deterministic, Erlang, Exponential
+
+from .stats import assert_covers
+
+pytestmark = pytest.mark.slow
+
+
+def mm(lam, c=1, mu=1.0, queue=None, **consumers):
+    return mq.Scenario(producers=[mq.Producer("p", rate=lam)], queue=queue or mq.Queue(),
+                       consumers=mq.Consumers(c, service=Exponential(rate=mu), **consumers))
+
+
+@pytest.mark.parametrize("lam", [0.9, 1.5])
+def test_queue_ttl_is_mm1_plus_deterministic_patience(lam):
+    """Reference §2.16: 21.9% expire at lam = 0.9, mu = 1, tau = 2; 39.8% when overloaded."""
+    th = mq.theory.mm1_ttl(lam, 1.0, 2.0)
+    reps = mq.replicate(mm(lam, queue=mq.Queue(ttl=2.0)), n=16, seed=11, horizon=8_000, warmup=500)
+    assert_covers(reps, {"loss": th.loss, "throughput": th.throughput, "Wq": th.Wq, "Lq": th.Lq,
+                         "utilisation": th.throughput})
+    r = reps.runs
+    assert (r[r.group == "all"].expired > 0).all() and (r[r.group == "all"].dropped == 0).all()
+
+
+def test_ttl_applies_to_ready_messages_only():
+    """With unlimited prefetch everything is pushed to the consumer at once: nothing expires."""
+    sc = mm(0.9, queue=mq.Queue(ttl=2.0), prefetch=0)
+    res = mq.simulate(sc, horizon=5_000, seed=3)
+    assert res.counts()["expired"] == 0
+    assert (res.messages.wait > 2.0).any()  # yet many waited longer than the TTL in the buffer
+
+
+def test_per_message_ttl_lower_of_the_two_wins():
+    sc = mq.Scenario(producers=[mq.Producer("p", rate=0.9, ttl=1.0)], queue=mq.Queue(ttl=5.0),
+                     consumers=mq.Consumers(1, service=Exponential(rate=1.0)))
+    th = mq.theory.mm1_ttl(0.9, 1.0, 1.0)
+    assert_covers(mq.replicate(sc, n=20, seed=12, horizon=10_000, warmup=500), {"loss": th.loss, "Wq": th.Wq})
+
+
+@pytest.mark.parametrize("overflow,exact_wq", [("reject-publish", 2.194782301), ("drop-head", 1.802038)])
+def test_drop_head_vs_reject_publish_same_loss_different_latency(overflow, exact_wq):
+    """Reference §2.16, M/M/1/6 at lam = 0.9: both lose 10.19%, delivered waits 2.195 vs 1.802."""
+    sc = mm(0.9, queue=mq.Queue(max_length=5, overflow=overflow))
+    reps = mq.replicate(sc, n=16, seed=21, horizon=10_000, warmup=500)
+    assert_covers(reps, {"loss": 0.1018665597, "throughput": 0.8083200962, "Wq": exact_wq})
+
+
+@pytest.mark.parametrize("requeue", ["head", "tail"])
+def test_nack_requeue_is_bernoulli_feedback(requeue):
+    """Requeue with probability p: M/M/1 at lam/(1-p); L and per-message W the same for head
+    and tail reinsertion (reference §3.3)."""
+    lam, mu, p = 0.5, 1.0, 0.2
+    rho = lam / ((1 - p) * mu)
+    reps = mq.replicate(mm(lam, nack=p, requeue=requeue), n=16, seed=31, horizon=10_000, warmup=500)
+    L = rho / (1 - rho)
+    assert_covers(reps, {"L": L, "W": L / lam, "utilisation": rho, "throughput": lam})
+    r = reps.runs[reps.runs.group == "all"]
+    # a message is redelivered with probability p: the count of redelivered messages is Binomial
+    assert_covers(type(reps)(reps.scenario, r.assign(redelivered=r.redelivered / r.published), seed=0,
+                             horizon=0, warmup=0), {"redelivered": p})
+
+
+def test_delivery_limit_drops_after_n_failed_deliveries():
+    lam, p, limit = 0.4, 0.3, 2
+    sc = mm(lam, nack=p, queue=mq.Queue(delivery_limit=limit))
+    res = mq.simulate(sc, horizon=20_000, seed=41)
+    m = res.messages
+    done = m[m.outcome.isin(["acked", "dropped"])]
+    assert done.deliveries.max() == limit
+    dropped = done.outcome == "dropped"
+    assert (done.cause[dropped] == "delivery-limit").all()
+    # P(dropped) = p^limit: binomial 99.9% interval
+    n, k = len(done), int(dropped.sum())
+    se = math.sqrt(p**limit * (1 - p**limit) / n)
+    assert abs(k / n - p**limit) < 3.3 * se
+
+
+def test_reject_dead_letters_to_a_dlq_with_consumers():
+    sc = mq.Scenario(producers=[mq.Producer("p", rate=1.0)],
+                     queue=mq.Queue(dead_letter="dlq"),
+                     consumers=mq.Consumers(2, service=Exponential(mean=1.0), reject=0.25),
+                     stages=[mq.Stage("dlq", consumers=mq.Consumers(1, service=Exponential(mean=0.5)))])
+    res = mq.simulate(sc, horizon=5_000, seed=51)
+    m = res.messages
+    main, dlq = m[m.queue == "main"], m[m.queue == "dlq"]
+    dl = main[main.outcome == "dead_lettered"]
+    assert (dl.cause == "rejected").all() and len(dl) > 0
+    assert set(dlq.parent) == set(dl.id)  # every dead letter arrived in the DLQ, once
+    assert (dlq.producer == "p").all()
+    s = res.summary()
+    q = s[s.group == "queue"].set_index("key")
+    assert q.loc["main", "dead_lettered"] > 0 and q.loc["dlq", "acked"] > 0
+
+
+def test_tandem_pipeline_matches_jackson():
+    lam, mu1, mu2 = 0.6, 1.0, 0.8
+    sc = mq.Scenario(producers=[mq.Producer("p", rate=lam)],
+                     consumers=mq.Consumers(1, service=Exponential(rate=mu1)),
+                     stages=[mq.Stage("b", consumers=mq.Consumers(1, service=Exponential(rate=mu2)))],
+                     routes={"main": {"b": 1.0}})
+    th = mq.theory.tandem(lam, [mu1, mu2])
+    reps = mq.replicate(sc, n=16, seed=61, horizon=10_000, warmup=500, by=("queue",))
+    for name, node in zip(["main", "b"], th.nodes):
+        assert_covers(reps, {"L": node.L, "W": node.W, "utilisation": node.rho}, group="queue", key=name)
+
+
+def test_round_robin_push_vs_shared_queue():
+    """Reference §2.16: prefetch 1 shares one queue (M/M/3, Wq 1.0787); unlimited prefetch pushes
+    round-robin, each consumer an E3/M/1 queue (Wq 2.4594)."""
+    shared = mq.replicate(mm(2.4, c=3, prefetch=1), n=12, seed=71, horizon=8_000, warmup=500)
+    pushed = mq.replicate(mm(2.4, c=3, prefetch=0), n=12, seed=71, horizon=8_000, warmup=500)
+    assert_covers(shared, {"Wq": 1.078651685})
+    assert_covers(pushed, {"Wq": 2.459422848})
+
+
+def test_time_varying_rate_publishes_the_integrated_rate():
+    sched = mq.arrivals.PiecewiseRate(times=(0, 100, 150), rates=(1.0, 4.0, 0.5), period=200)
+    sc = mq.Scenario(producers=[mq.Producer("p", schedule=sched)], consumers=mq.Consumers(6))
+    res = mq.simulate(sc, horizon=20_000, seed=81)
+    t = res.messages.t_publish.to_numpy() % 200
+    expected = {(0, 100): 1.0 * 100, (100, 150): 4.0 * 50, (150, 200): 0.5 * 50}
+    for (a, b), per_cycle in expected.items():
+        n = ((t >= a) & (t < b)).sum()
+        mean = per_cycle * 100  # 100 cycles; Poisson count: sd = sqrt(mean)
+        assert abs(n - mean) < 3.3 * math.sqrt(mean)
+    assert sched.mean_rate == pytest.approx((100 + 200 + 25) / 200)
+
+
+def test_batches_and_trace_replay(tmp_path):
+    b = mq.Scenario(producers=[mq.Producer("p", interarrival=Deterministic(1.0), batch={1: 0.5, 3: 0.5})],
+                    consumers=mq.Consumers(2))
+    m = mq.simulate(b, horizon=2_000.5, seed=1).messages
+    sizes = m.groupby("t_publish").size()
+    assert set(sizes.tolist()) == {1, 3} and len(sizes) == 2_000
+    assert abs(sizes.mean() - 2.0) < 3.3 * 1.0 / math.sqrt(2_000)  # batch size mean 2, sd 1
+    f = tmp_path / "trace.csv"
+    f.write_text("time,priority,service\n0.5,1,0.2\n0.7,5,0.3\n2.0,1,0.1\n")
+    tr = mq.Scenario(producers=[mq.Producer("p", trace=str(f))], queue=mq.Queue(max_priority=5),
+                     consumers=mq.Consumers(1))
+    m = mq.simulate(tr, horizon=10, seed=1).messages
+    assert m.t_publish.tolist() == [0.5, 0.7, 2.0] and m.priority.tolist() == [1, 5, 1]
+    assert m.service.tolist() == [0.2, 0.3, 0.1] and (m.outcome == "acked").all()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("time\n1.0\n0.5\n")
+    with pytest.raises(ValueError, match="line 3"):
+        mq.Producer("p", trace=str(bad))
+
+
+def test_consumer_crash_requeues_and_counts_redeliveries():
+    fail = mq.scenario.Failure(time_to_failure=Exponential(mean=50.0), repair=Exponential(mean=5.0))
+    sc = mm(1.2, c=2, prefetch=5, failure=fail)
+    res = mq.simulate(sc, horizon=5_000, seed=91)
+    m = res.messages
+    assert (m.deliveries > 1).sum() > 0 and res.counts()["lost"] == 0
+    s = res.summary().iloc[0]
+    assert s.redelivered > 0 and s.duplicates > 0
+    # at-most-once: with auto-ack the same crashes lose messages instead
+    lossy = mq.simulate(mm(1.2, c=2, failure=fail, auto_ack=True), horizon=5_000, seed=91)
+    assert lossy.counts()["lost"] > 0 and (lossy.messages.deliveries <= 1).all()
+
+
+def test_combined_scenario_conserves_every_message_and_reports_each_outcome():
+    """Priority, prefetch 10, TTL, crashes, nacks, a delivery limit and a DLQ together."""
+    fail = mq.scenario.Failure(time_to_failure=Exponential(mean=40.0), repair=Erlang(k=2, mean=4.0))
+    sc = mq.Scenario(
+        producers=[mq.Producer("web", rate=2.0, priority={1: 0.7, 8: 0.3}, ttl=6.0),
+                   mq.Producer("batch", interarrival=Erlang(k=2, mean=1.0), batch={1: 0.5, 4: 0.5})],
+        queue=mq.Queue(max_priority=10, max_length=40, overflow="drop-head", ttl=3.0, delivery_limit=3,
+                       dead_letter="dlq"),
+        consumers=mq.Consumers(3, service=Exponential(mean=0.6), prefetch=10, nack=0.1, reject=0.02, failure=fail),
+        stages=[mq.Stage("dlq", consumers=mq.Consumers(1, service=Exponential(mean=0.2)))])
+    events: dict[str, int] = {}
+    res = mq.simulate(sc, horizon=3_000, warmup=200, seed=101,
+                      handlers={k: (lambda e, k=k: events.__setitem__(k, events.get(k, 0) + 1))
+                                for k in mq.EVENT_KINDS})
+    c = res.counts()
+    assert c["published"] == sum(v for k, v in c.items() if k != "published")
+    main = res.messages[res.messages.queue == "main"]
+    causes = set(main.loc[main.outcome == "dead_lettered", "cause"])
+    assert {"expired", "rejected"} <= causes
+    assert events["crash"] > 0 and events["dead_letter"] == c["dead_lettered"]
+    s = res.summary()
+    assert {"queue", "producer", "priority"} <= set(s.group)
+    row = s[s.group == "all"].iloc[0]
+    for col in ("acked", "dead_lettered", "redelivered"):
+        assert row[col] > 0, col
