@@ -39,7 +39,10 @@ def _reroot(exc: ValueError, where: str, own_prefix: str) -> ValueError:
 
 
 def scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
-    """Build a :class:`Scenario` from plain data; see ``examples/*.yaml`` for the layout."""
+    """Build a :class:`Scenario` from plain data; see ``examples/*.yaml`` for the layout. A
+    mapping with ``topic`` and ``group`` builds a :class:`mqsim.kafka.KafkaScenario`."""
+    if isinstance(data, Mapping) and ("topic" in data or "group" in data):
+        return _kafka_from_dict(data)  # type: ignore[return-value]
     data = _check_keys("scenario", data, _TOP)
     if "producers" not in data:
         raise ValueError("producers: missing; a scenario needs at least one producer")
@@ -75,6 +78,43 @@ def scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
                             consumers=_consumers(f"{where}.consumers", st.get("consumers"))))
     return Scenario(producers=producers, queue=queue, consumers=consumers, name=str(data.get("name") or ""),
                     stages=stages, routes=data.get("routes") or {})
+
+
+def _producers(raw: Any) -> list[Producer]:
+    if isinstance(raw, Mapping):
+        raw = [raw]
+    if not isinstance(raw, list) or not raw:
+        raise ValueError("producers: must be a non-empty list of producers")
+    out = []
+    for i, p in enumerate(raw):
+        where = f"producers[{i}]"
+        p = dict(_check_keys(where, p, _PRODUCER))
+        p.setdefault("name", f"p{i}")
+        for key in ("interarrival", "service"):
+            if p.get(key) is not None:
+                p[key] = from_spec(p[key], f"{where}.{key}")
+        try:
+            out.append(Producer(**p))
+        except ValueError as exc:
+            raise _reroot(exc, where, f"producer {p['name']!r}") from None
+    return out
+
+
+def _kafka_from_dict(data: Mapping[str, Any]) -> Any:
+    from .kafka import ConsumerGroup, KafkaScenario, Topic
+
+    data = _check_keys("scenario", data, {"producers", "topic", "group", "name"})
+    if "producers" not in data:
+        raise ValueError("producers: missing; a scenario needs at least one producer")
+    topic = Topic(**dict(_check_keys("topic", data.get("topic") or {}, {"partitions", "keys", "key_skew"})))
+    g = dict(_check_keys("group", data.get("group") or {}, {"count", "service", "assignment", "rebalance",
+                                                            "changes"}))
+    if "service" in g:
+        g["service"] = from_spec(g["service"], "group.service")
+    if "changes" in g:
+        g["changes"] = [tuple(x) if isinstance(x, (list, tuple)) else x for x in g["changes"] or []]
+    return KafkaScenario(producers=_producers(data["producers"]), topic=topic, group=ConsumerGroup(**g),
+                         name=str(data.get("name") or ""))
 
 
 def _queue(where: str, raw: Any) -> Queue:

@@ -146,7 +146,14 @@ def simulate(scenario: Scenario, horizon: float, warmup: float = 0.0, seed: int 
         (recorded in ``Result.seed``).
     handlers: ``{kind: callable or list of callables}``, kinds as in :data:`EVENT_KINDS`.
     trace: keep the queue-length step series (``Result.queue_length``); False is faster.
+    A :class:`mqsim.kafka.KafkaScenario` runs on the Kafka model (handlers are not supported there).
     """
+    if type(scenario).__name__ == "KafkaScenario":
+        from .kafka import simulate_kafka
+
+        if handlers:
+            raise ValueError("handlers: event hooks are not supported for Kafka scenarios")
+        return simulate_kafka(scenario, horizon, warmup, seed, trace=trace)
     sim = Simulation(scenario, seed, trace=trace)
     for kind, hs in (handlers or {}).items():
         for h in (hs if isinstance(hs, (list, tuple)) else [hs]):

@@ -73,7 +73,7 @@ class Records:
                  "t_deliver", "t_start", "t_done", "consumer", "cause", "service", "deliveries", "prior",
                  "dead_lettered", "states", "q_time", "q_node", "q_ready", "q_inflight", "q_busy", "a_mid",
                  "a_start", "a_end", "n_acked", "n_dropped", "n_expired", "n_dead", "n_lost", "final_ready",
-                 "final_inflight", "_arrays")
+                 "final_inflight", "extra", "_arrays")
 
     def __init__(self, scenario: Scenario, horizon: float, *, trace: bool = True):
         self.scenario = scenario
@@ -108,6 +108,7 @@ class Records:
         self.final_ready = 0
         self.final_inflight = 0
         self._arrays: dict[str, np.ndarray] | None = None
+        self.extra: dict[str, list] = {}  # engine-specific per-message columns (e.g. Kafka partition)
 
     def node_state(self, k: int) -> list[int]:
         """The live counters ``[n_ready, n_inflight, n_busy]`` of queue ``k``."""
@@ -172,6 +173,8 @@ class Records:
             "prior": col(self.prior, float, 0.0),
             "dead_lettered": col(self.dead_lettered, bool, False),
         }
+        for name, values in self.extra.items():
+            self._arrays[name] = np.asarray(values[:n])
         return self._arrays
 
     def counters(self) -> dict[str, int]:

@@ -84,6 +84,7 @@ class Result:
             "consumer": a["consumer"],
             "outcome": pd.Categorical.from_codes(a["outcome"], categories=list(OUTCOMES)),
             "cause": pd.Categorical.from_codes(a["cause"], categories=[DROP_CAUSES[k] for k in sorted(DROP_CAUSES)]),
+            **{name: a[name] for name in self.records.extra},
         })
 
     @cached_property

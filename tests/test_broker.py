@@ -193,3 +193,57 @@ def test_combined_scenario_conserves_every_message_and_reports_each_outcome():
     row = s[s.group == "all"].iloc[0]
     for col in ("acked", "dead_lettered", "redelivered"):
         assert row[col] > 0, col
+
+
+def kafka(lam, P, n, **kw):
+    from mqsim.kafka import ConsumerGroup, KafkaScenario, Topic
+
+    return KafkaScenario([mq.Producer("p", rate=lam)], Topic(P, key_skew=kw.pop("key_skew", 0.0)),
+                         ConsumerGroup(n, Exponential(mean=1.0), **kw))
+
+
+def test_kafka_partitions_are_independent_queues_not_a_pool():
+    """P = 6, n = 4, range assignment: two consumers own two partitions each; each consumer is
+    an M/M/1 at m*lam/P (W 3.89), far worse than M/M/4 pooling."""
+    reps = mq.replicate(kafka(2.4, 6, 4), n=16, seed=111, horizon=10_000, warmup=1_000)
+    assert_covers(reps, {"W": mq.theory.kafka_mm1_wait(2.4, 1.0, 6, 4), "throughput": 2.4})
+    assert mq.theory.kafka_mm1_wait(2.4, 1.0, 6, 4) > 2 * mq.theory.mmc(2.4, 1.0, 4).W
+
+
+@pytest.mark.parametrize("P,n,lam,expect", [(6, 4, 3.3, 2 + 2 * 3.3 / 6), (6, 8, 7.0, 6.0), (3, 2, 2.0, 1 + 2 / 3)])
+def test_kafka_saturation(P, n, lam, expect):
+    """Overloaded: consumers owning ceil(P/n) partitions run flat out; extra members idle.
+    The group keeps up only to X* = P mu / ceil(P/n) (3 for P = 6, n = 4; 6 for n = 8)."""
+    assert lam > mq.theory.kafka_saturation(P, n, 1.0)
+    reps = mq.replicate(kafka(lam, P, n), n=12, seed=121, horizon=5_000, warmup=500)
+    assert_covers(reps, {"throughput": expect})
+    m = mq.simulate(kafka(lam, P, n), horizon=500, seed=1).messages
+    assert m.consumer.max() < min(P, n)  # members beyond the partition count never consume
+
+
+def test_kafka_order_within_partition_and_rebalance_pause():
+    ks = kafka(2.0, 4, 2, rebalance=5.0, changes=[(300.0, "join"), (600.0, "leave")])
+    m = mq.simulate(ks, horizon=1_000, seed=7).messages
+    started = m[m.t_start.notna()]
+    for _, part in started.groupby("partition"):
+        assert part.sort_values("t_start").id.is_monotonic_increasing  # per-partition FIFO
+    for t in (300.0, 600.0):
+        assert not ((started.t_start > t) & (started.t_start < t + 5.0)).any()  # group paused
+    assert set(started.loc[started.t_start > 606, "consumer"]) <= {0, 1}  # the last to join left
+    assert 2 in set(started.loc[(started.t_start > 306) & (started.t_start < 600), "consumer"])
+
+
+def test_kafka_key_skew_makes_a_hot_partition():
+    ks = kafka(1.0, 4, 4, key_skew=1.2)
+    shares = ks.topic.partition_shares()
+    m = mq.simulate(ks, horizon=20_000, seed=9).messages
+    counts = m.partition.value_counts(normalize=True).sort_index().to_numpy()
+    se = np.sqrt(shares * (1 - shares) / len(m))
+    assert (np.abs(counts - shares) < 4 * se).all() and shares[0] > 0.35
+
+
+def test_kafka_from_yaml(tmp_path):
+    ks = mq.load_yaml("examples/kafka.yaml")
+    assert ks.topic.partitions == 6 and ks.group.changes[0] == (2000.0, "join")
+    res = mq.simulate(ks, horizon=600, seed=1)
+    assert res.counts()["published"] > 0

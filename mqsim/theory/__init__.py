@@ -9,6 +9,7 @@ Import is light: numpy is imported inside the functions that need it, pandas onl
 from .gim1 import GIM1Metrics, gi_m1
 from .impatience import mm1_ttl
 from .jackson import JacksonResult, jackson, tandem
+from .kafka import kafka_assignment, kafka_mm1_wait, kafka_saturation
 from .laws import (backlog_growth_rate, bottleneck_throughput, little_L, little_lam, little_W,
                    offered_load, saturation_throughput, utilisation)
 from .markovian import (FiniteMetrics, MMcMetrics, erlang_b, erlang_c, mm1, mm1k, mmc, mmck,
@@ -36,6 +37,8 @@ __all__ = [
     # priority
     "np_priority_mg1", "np_priority_mmc", "pr_priority_mg1", "pr_priority_mmc", "cobham",
     "combine_classes",
+    # kafka
+    "kafka_saturation", "kafka_assignment", "kafka_mm1_wait",
     # impatience
     "mm1_ttl",
     # networks
