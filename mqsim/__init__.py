@@ -18,21 +18,31 @@ from typing import Any
 
 from . import dist
 from .config import load_yaml, scenario_from_dict
-from .engine import EVENT_KINDS, Event, Simulation, simulate
+from .engine import EVENT_KINDS, Event, Simulation
+from .run import simulate
 from .records import ConservationError
 from .result import Result
-from .scenario import Consumers, Producer, Queue, Scenario
+from .scenario import Consumers, Failure, Producer, Queue, Scenario, Stage
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Scenario", "Producer", "Queue", "Consumers", "dist", "theory", "metrics", "plots", "simulate", "Simulation",
+    "Scenario", "Producer", "Queue", "Consumers", "Failure", "Stage", "arrivals", "dist", "theory", "metrics", "plots", "simulate", "Simulation",
     "Event", "EVENT_KINDS", "Result", "ConservationError", "replicate", "sweep", "load_yaml", "scenario_from_dict",
     "__version__",
 ]
 
-_LAZY_MODULES = {"theory", "metrics", "plots", "experiment", "demo", "streams", "records", "config", "compare"}
-_LAZY_ATTRS = {"replicate": "experiment", "sweep": "experiment", "confidence_interval": "experiment"}
+_LAZY_MODULES = {"arrivals", "kafka", "theory", "metrics", "plots", "experiment", "demo", "streams", "records", "config", "compare",
+                 "analysis", "lessons", "exercises", "widgets"}
+_LAZY_ATTRS = {"KafkaScenario": "kafka", "Topic": "kafka", "ConsumerGroup": "kafka", "simulate_kafka": "kafka",
+               "replicate": "experiment", "sweep": "experiment", "confidence_interval": "experiment"}
+# experiments: replications, sweeps, sizing, executors, warm-up, CLI
+_LAZY_MODULES |= {"sizing", "slo", "warmup", "executors", "progress", "cli"}
+_LAZY_ATTRS |= {"Replications": "experiment", "replication_seed": "experiment", "size_consumers": "sizing",
+                "SizingResult": "sizing", "parse_slo": "slo", "SLO": "slo", "mser5": "warmup",
+                "plot_warmup": "warmup", "WarmupResult": "warmup", "Runner": "executors"}
+__all__ += ["confidence_interval", "Replications", "replication_seed", "size_consumers", "SizingResult",
+            "parse_slo", "SLO", "mser5", "plot_warmup", "WarmupResult"]
 
 
 def __getattr__(name: str) -> Any:  # PEP 562: lazy submodules and functions

@@ -1,0 +1,506 @@
+"""The ``mqsim`` command: simulate, sweep, size consumers and evaluate formulas from a shell.
+
+    mqsim run examples/reference.yaml                          # replications with 95% CIs beside theory
+    mqsim sweep examples/reference.yaml --set consumers.count=3..6
+    mqsim size examples/reference.yaml --slo "P(wait > 0.5) <= 0.05"
+    mqsim theory mmc --lam 2.4 --mu 1 --c 3
+
+Every command prints a readable table; ``--csv`` or ``--json`` print machine-readable output
+instead, ``-o FILE`` writes it to a file, ``--plot out.png`` draws a figure. A malformed
+scenario file, an unknown field or a bad value prints one ``error: ...`` line naming it and
+exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+__all__ = ["main", "parse_values", "parse_set"]
+
+RUN_METRICS = ("throughput", "utilisation", "L", "Lq", "W", "Wq", "p_wait", "wait_p50", "wait_p95", "wait_p99",
+               "sojourn_p95", "sojourn_p99", "loss")
+SWEEP_METRICS = ("utilisation", "Wq", "W", "p_wait", "wait_p95")
+DEFAULT_MESSAGES = 20_000
+
+
+class UsageError(ValueError):
+    """Bad command-line input (reported as ``error: ...``, exit status 2)."""
+
+
+# --------------------------------------------------------------------------------------------
+# value parsing
+# --------------------------------------------------------------------------------------------
+def _scalar(text: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def parse_values(text: str, where: str = "--set") -> list[Any]:
+    """Values of one ``--set``: ``a..b`` (integers a to b inclusive), ``a..b:step`` (numbers,
+    inclusive), or a comma list of YAML scalars (``1,2,5``, ``0.5,1.5``, ``drop-head,reject-publish``)."""
+    text = text.strip()
+    if not text:
+        raise UsageError(f"{where}: no values given; use a..b, a..b:step or a comma list")
+    if ".." in text:
+        rng, _, step_txt = text.partition(":")
+        a_txt, _, b_txt = rng.partition("..")
+        try:
+            a, b = _number(a_txt), _number(b_txt)
+            step = _number(step_txt) if step_txt else None
+        except ValueError:
+            raise UsageError(f"{where}: cannot read the range {text!r}; write a..b (integers) or a..b:step") from None
+        if step is None:
+            if not (isinstance(a, int) and isinstance(b, int)):
+                raise UsageError(f"{where}: {text!r}: a range of non-integers needs a step, e.g. 0.5..2:0.5")
+            step = 1
+        if step <= 0:
+            raise UsageError(f"{where}: {text!r}: the step must be > 0")
+        if b < a:
+            raise UsageError(f"{where}: {text!r}: the range end must be >= its start")
+        n = int(math.floor((b - a) / step + 1e-9)) + 1
+        if n > 10_000:
+            raise UsageError(f"{where}: {text!r} has {n} values; at most 10,000")
+        if all(isinstance(v, int) for v in (a, b, step)):
+            return list(range(a, b + 1, step))
+        return [round(a + i * step, 12) for i in range(n)]
+    return [_scalar(v.strip()) for v in text.split(",") if v.strip() != ""]
+
+
+def _number(text: str) -> int | float:
+    text = text.strip()
+    try:
+        return int(text)
+    except ValueError:
+        v = float(text)
+        if not math.isfinite(v):
+            raise ValueError(text) from None
+        return v
+
+
+def parse_set(items: Sequence[str]) -> dict[str, list[Any]]:
+    """``["consumers.count=1..8", "producers[0].rate=1,2"]`` -> a :func:`mqsim.sweep` grid."""
+    grid: dict[str, list[Any]] = {}
+    for item in items:
+        path, eq, values = item.partition("=")
+        path = path.strip()
+        if not eq or not path:
+            raise UsageError(f"--set {item!r}: write PATH=VALUES, e.g. consumers.count=1..8")
+        grid[path] = parse_values(values, f"--set {path}")
+    return grid
+
+
+# --------------------------------------------------------------------------------------------
+# output
+# --------------------------------------------------------------------------------------------
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return "nan" if math.isnan(v) else f"{v:.6g}"
+    return str(v)
+
+
+def _jsonable(v: Any) -> Any:
+    import numpy as np
+
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    return v
+
+
+def _records(df: Any) -> list[dict[str, Any]]:
+    return [_jsonable(r) for r in df.to_dict(orient="records")]
+
+
+def _emit(args: argparse.Namespace, text: str, frame: Any = None, payload: Any = None) -> None:
+    """Print (or write to ``-o``) the table text, or CSV / JSON of ``frame`` / ``payload``."""
+    if args.json:
+        out = json.dumps(_jsonable(payload) if payload is not None else _records(frame), indent=2)
+    elif args.csv:
+        out = frame.to_csv(index=False)
+    else:
+        out = text
+    if args.output:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.output).write_text(out if out.endswith("\n") else out + "\n", encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        print(out.rstrip("\n"))
+
+
+def _save(ax: Any, path: str) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    ax.figure.savefig(path, dpi=120)
+    import matplotlib.pyplot as plt
+
+    plt.close(ax.figure)
+    print(f"wrote {path}", file=sys.stderr)
+
+
+def _agg() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
+# --------------------------------------------------------------------------------------------
+# shared options
+# --------------------------------------------------------------------------------------------
+def _add_output(p: argparse.ArgumentParser, plot: bool = True) -> None:
+    g = p.add_argument_group("output")
+    fmt = g.add_mutually_exclusive_group()
+    fmt.add_argument("--csv", action="store_true", help="print CSV instead of the table")
+    fmt.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    g.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE instead of the terminal")
+    if plot:
+        g.add_argument("--plot", metavar="PNG", help="also draw a figure into this PNG file")
+
+
+def _add_run_options(p: argparse.ArgumentParser, replications: int = 10) -> None:
+    p.add_argument("scenario", help="scenario YAML file (see examples/)")
+    g = p.add_argument_group("simulation")
+    g.add_argument("-n", "--replications", type=int, default=replications,
+                   help=f"replications (default {replications})")
+    g.add_argument("--horizon", type=float, default=None,
+                   help="seconds per replication (default: about 20,000 messages)")
+    g.add_argument("--warmup", default=None,
+                   help="seconds excluded at the start, or 'auto' for MSER-5 (default: 10%% of the horizon)")
+    g.add_argument("--seed", type=int, default=1, help="experiment seed (default 1)")
+    e = p.add_argument_group("execution")
+    e.add_argument("-j", "--jobs", type=int, default=None, help="parallel workers (default: all cores)")
+    e.add_argument("--executor", default="auto", choices=["auto", "sequential", "process", "dask"],
+                   help="where runs execute (default auto: a process pool for big jobs)")
+    e.add_argument("--no-progress", action="store_true", help="no progress bars (or MQSIM_PROGRESS=0)")
+
+
+def _window(args: argparse.Namespace, sc: Any) -> tuple[float, float | str]:
+    horizon = args.horizon if args.horizon is not None else DEFAULT_MESSAGES / sc.arrival_rate
+    if args.warmup is None:
+        warmup: float | str = horizon / 10
+    elif str(args.warmup).strip().lower() == "auto":
+        warmup = "auto"
+    else:
+        try:
+            warmup = float(args.warmup)
+        except ValueError:
+            raise UsageError(f"--warmup: must be a number of seconds or 'auto', got {args.warmup!r}") from None
+    return horizon, warmup
+
+
+def _exec_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    return {"executor": args.executor, "n_jobs": args.jobs, "progress": False if args.no_progress else None}
+
+
+def _metrics(text: str | None, default: Sequence[str]) -> list[str] | None:
+    if text is None:
+        return list(default)
+    if text.strip().lower() == "all":
+        return None
+    return [m.strip() for m in text.split(",") if m.strip()]
+
+
+def _describe(sc: Any, path: str) -> str:
+    from .theory import for_scenario
+
+    pred = for_scenario(sc)
+    kind = "exact" if pred.exact else "approximation"
+    head = (f"Scenario {sc.name or path}: lambda = {sc.arrival_rate:.6g} msg/s, E[S] = {sc.mean_service:.6g} s, "
+            f"{sc.consumers.count} consumers, rho = {sc.utilisation:.4g}")
+    th = (f"Theory: {pred.model} by {pred.formula} ({kind})" if pred.applies and pred.stable
+          else f"Theory: {pred.reason}")
+    return head + "\n" + th
+
+
+# --------------------------------------------------------------------------------------------
+# commands
+# --------------------------------------------------------------------------------------------
+def cmd_run(args: argparse.Namespace) -> int:
+    from .config import load_yaml
+    from .experiment import replicate
+    from .slo import parse_metric
+
+    sc = load_yaml(args.scenario)
+    horizon, warmup = _window(args, sc)
+    wanted = _metrics(args.metrics, RUN_METRICS)
+    specs = [parse_metric(m, "--metrics") for m in wanted] if wanted else []
+    extras = [s.name for s in specs if s.extra]
+    # precision on the metrics asked for, else on L, Lq, W, Wq (PRECISION_METRICS)
+    prec = [s.name for s in specs] if args.rel_precision is not None and args.metrics and wanted else None
+    reps = replicate(sc, args.replications, args.seed, horizon, warmup, by=(), rel_precision=args.rel_precision,
+                     metrics=prec, max_n=max(args.max_replications, args.replications), extra_metrics=extras,
+                     confidence=args.confidence, **_exec_kwargs(args))
+    t = reps.overall(args.confidence)
+    if wanted:
+        t = t.loc[[s.name for s in specs]]
+    t = t.copy()
+    t["covered"] = [(lo <= th <= hi) if isinstance(th, float) and math.isfinite(th) else None
+                    for lo, hi, th in zip(t["ci_low"], t["ci_high"], t["theory"])]
+    frame = t.reset_index()
+    lines = [_describe(sc, args.scenario),
+             f"Simulated: {reps.n} replications of {horizon:,.0f} s, warm-up {reps.warmup:,.1f} s"
+             + (" (MSER-5)" if reps.warmup_info is not None else "")
+             + (f"; precision target {args.rel_precision:g} {'reached' if reps.converged else 'NOT reached'}"
+                if args.rel_precision is not None else ""),
+             f"Mean and {args.confidence:.0%} CI (Student t) beside theory:", "",
+             t.drop(columns=["formula", "exact"]).to_string(float_format=lambda v: f"{v:.5g}")]
+    _emit(args, "\n".join(lines), frame)
+    if args.plot:
+        _agg()
+        if reps.warmup_info is not None:
+            from .warmup import plot_warmup
+
+            ax = plot_warmup(reps.warmup_info)
+        else:
+            from .engine import simulate
+            from .experiment import replication_seed
+            from .plots import queue_length
+
+            res = simulate(sc, horizon, reps.warmup, seed=replication_seed(reps.seed, 0))
+            L = t["theory"].get("L") if "L" in t.index else None
+            ax = queue_length(res, theory=L if L is not None and math.isfinite(L) else None)
+            ax.set_title(f"{sc.name or args.scenario}: replication 0")
+        _save(ax, args.plot)
+    return 0
+
+
+def _cell(mean: float, hw: float, theory: float) -> str:
+    s = f"{mean:.4g} ± {hw:.2g}" if math.isfinite(hw) else f"{mean:.4g}"
+    if isinstance(theory, float) and math.isfinite(theory):
+        s += f" [{theory:.4g}]"
+    return s
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .config import load_yaml
+    from .experiment import sweep
+    from .slo import parse_metric
+
+    sc = load_yaml(args.scenario)
+    if not args.set:
+        raise UsageError("sweep: give at least one --set PATH=VALUES, e.g. --set consumers.count=1..8")
+    grid = parse_set(args.set)
+    horizon, warmup = _window(args, sc)
+    wanted = _metrics(args.metrics, SWEEP_METRICS)
+    specs = [parse_metric(m, "--metrics") for m in wanted] if wanted else []
+    t = sweep(sc, grid, args.replications, args.seed, horizon, warmup, by=(), confidence=args.confidence,
+              extra_metrics=[s.name for s in specs if s.extra], **_exec_kwargs(args))
+    if wanted:
+        t = t[t["metric"].isin([s.name for s in specs])]
+    paths = list(grid)
+    rows = []
+    names = [s.name for s in specs] if wanted else list(dict.fromkeys(t["metric"]))
+    for key, sub in t.groupby(paths, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        row: dict[str, Any] = dict(zip(paths, key))
+        row["rho"] = f"{sub['rho'].iloc[0]:.3f}"
+        by_m = sub.set_index("metric")
+        for m in names:
+            if m in by_m.index:
+                r = by_m.loc[m]
+                row[m] = _cell(float(r["mean"]), float(r["half_width"]), float(r["theory"]))
+        rows.append(row)
+    import pandas as pd
+
+    formula = next((f for f in t["formula"] if f), "")
+    text = "\n".join([
+        _describe(sc, args.scenario),
+        f"Sweep over {', '.join(paths)}: {args.replications} replications of {horizon:,.0f} s per point, "
+        f"common random numbers",
+        f"Each cell: mean ± {args.confidence:.0%} CI half-width [theory{': ' + formula if formula else ''}]", "",
+        pd.DataFrame(rows).to_string(index=False)])
+    _emit(args, text, t)
+    if args.plot:
+        _agg()
+        from .plots import hockey_stick
+
+        metric = "Wq" if "Wq" in names else names[0]
+        x = paths[0] if len(paths) == 1 and pd.api.types.is_numeric_dtype(t[paths[0]]) else "rho"
+        ax = hockey_stick(t, metric, x=x)
+        ax.set_title(f"{sc.name or args.scenario}: {metric} over {paths[0]}")
+        _save(ax, args.plot)
+    return 0
+
+
+def cmd_size(args: argparse.Namespace) -> int:
+    from .config import load_yaml
+    from .sizing import size_consumers
+
+    sc = load_yaml(args.scenario)
+    horizon, warmup = _window(args, sc)
+    r = size_consumers(sc, args.slo, args.confidence, replications=args.replications,
+                       max_replications=max(args.max_replications, args.replications), seed=args.seed,
+                       horizon=horizon, warmup=warmup, max_consumers=args.max_consumers, **_exec_kwargs(args))
+    payload = {"answer": r.answer, "formula_answer": r.formula_answer, "formula": r.formula,
+               "formula_exact": r.formula_exact, "slo": str(r.slo), "confidence": r.confidence,
+               "explanation": r.explanation, "evidence": _records(r.evidence)}
+    _emit(args, _describe(sc, args.scenario) + "\n\n" + repr(r), r.evidence, payload)
+    if args.plot:
+        _agg()
+        _save(r.plot(), args.plot)
+    return 0
+
+
+# ---- theory ---------------------------------------------------------------------------------
+_MODELS: dict[str, tuple[tuple[str, ...], str]] = {
+    "mm1": (("lam", "mu"), "M/M/1"),
+    "mmc": (("lam", "mu", "c"), "M/M/c (Erlang C)"),
+    "mm1k": (("lam", "mu", "K"), "M/M/1/K"),
+    "mmck": (("lam", "mu", "c", "K"), "M/M/c/K (reject-publish; --drop-head for drop-head waits)"),
+    "mg1": (("lam", "mean", "scv"), "M/G/1 (Pollaczek–Khinchine)"),
+    "md1": (("lam", "mean"), "M/D/1 (service time --mean)"),
+    "kingman": (("lam", "ca2", "mean", "scv"), "G/G/1 Kingman approximation"),
+    "allen-cunneen": (("lam", "ca2", "mean", "scv", "c"), "G/G/c Allen–Cunneen approximation"),
+    "erlang-b": (("c", "a"), "Erlang B blocking probability"),
+    "erlang-c": (("c", "a"), "Erlang C probability of waiting"),
+}
+
+
+def cmd_theory(args: argparse.Namespace) -> int:
+    from . import theory as th
+
+    model = args.model
+    need, _ = _MODELS[model]
+    missing = [f"--{k}" for k in need if getattr(args, k) is None]
+    if missing:
+        raise UsageError(f"theory {model}: needs {', '.join('--' + k for k in need)}; missing {', '.join(missing)}")
+    v = {k: getattr(args, k) for k in need}
+    extra: dict[str, Any] = {}
+    if model == "erlang-b":
+        out: dict[str, Any] = {"model": "Erlang B", "c": v["c"], "a": v["a"], "B": th.erlang_b(v["c"], v["a"])}
+    elif model == "erlang-c":
+        out = {"model": "Erlang C", "c": v["c"], "a": v["a"], "C": th.erlang_c(v["c"], v["a"])}
+    else:
+        if model == "mm1":
+            m = th.mm1(v["lam"], v["mu"])
+        elif model == "mmc":
+            m = th.mmc(v["lam"], v["mu"], v["c"])
+        elif model == "mm1k":
+            m = th.mm1k(v["lam"], v["mu"], v["K"])
+        elif model == "mmck":
+            fn = th.mmck_drop_head if args.drop_head else th.mmck
+            m = fn(v["lam"], v["mu"], v["c"], v["K"])
+        elif model == "mg1":
+            m = th.mg1(v["lam"], v["mean"], v["scv"])
+        elif model == "md1":
+            m = th.md1(v["lam"], v["mean"])
+        elif model == "kingman":
+            m = th.kingman(v["lam"], v["ca2"], v["mean"], v["scv"])
+        else:
+            m = th.allen_cunneen(v["lam"], v["ca2"], v["mean"], v["scv"], v["c"])
+        out = {k: x for k, x in m.to_dict().items() if not isinstance(x, (tuple, list, dict))}
+        if callable(getattr(m, "wait_quantile", None)):
+            for p in (0.5, 0.9, 0.95, 0.99):
+                extra[f"wait_p{p * 100:g}"] = m.wait_quantile(p)
+            for p in (0.5, 0.95, 0.99):
+                extra[f"sojourn_p{p * 100:g}"] = m.sojourn_quantile(p)
+            if args.t is not None:
+                extra[f"P(wait>{args.t:g})"] = m.wait_tail(args.t)
+                extra[f"P(sojourn>{args.t:g})"] = m.sojourn_tail(args.t)
+        elif args.t is not None:
+            raise UsageError(f"theory {model}: --t needs a model with a wait distribution (mm1, mmc)")
+        out.update(extra)
+    import pandas as pd
+
+    frame = pd.DataFrame({"quantity": list(out), "value": [_jsonable(x) for x in out.values()]})
+    width = max(len(k) for k in out)
+    text = "\n".join(f"{k:<{width}}  {_fmt(x)}" for k, x in out.items())
+    _emit(args, text, frame, out)
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# parser
+# --------------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="mqsim", description=__doc__.split("\n\n")[0],
+                                 epilog="Run 'mqsim COMMAND -h' for a command's options.")
+    from . import __version__
+
+    ap.add_argument("--version", action="version", version=f"mqsim {__version__}")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("run", help="replicate a scenario: every metric with its CI beside theory",
+                       description="Replicate a scenario and print every metric's mean and CI beside theory.")
+    _add_run_options(p)
+    p.add_argument("--metrics", default=None,
+                   help=f"comma list (default {','.join(RUN_METRICS)}), 'all', or e.g. 'P(wait>0.5),wait_p90'")
+    p.add_argument("--confidence", type=float, default=0.95, help="CI level (default 0.95)")
+    p.add_argument("--rel-precision", type=float, default=None,
+                   help="add replications until each metric's CI half-width <= this fraction of its mean "
+                        "(the --metrics given, else L, Lq, W, Wq)")
+    p.add_argument("--max-replications", type=int, default=100, help="cap for --rel-precision (default 100)")
+    _add_output(p)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("sweep", help="replicate at every point of a grid of scenario fields",
+                       description="Replicate a scenario over a full-factorial grid of fields, beside theory.")
+    _add_run_options(p)
+    p.add_argument("--set", action="append", metavar="PATH=VALUES", default=[],
+                   help="a field and its values: consumers.count=1..8, producers[0].rate=1,2,3, "
+                        "producers[0].rate=0.5..2:0.5 (repeat for a full factorial)")
+    p.add_argument("--metrics", default=None, help=f"comma list (default {','.join(SWEEP_METRICS)}) or 'all'")
+    p.add_argument("--confidence", type=float, default=0.95, help="CI level (default 0.95)")
+    _add_output(p)
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("size", help="the fewest consumers that meet an SLO (formula, then simulation)",
+                       description="The fewest consumers whose simulated CI upper bound meets the SLO, "
+                                   "bracketed by the formula.")
+    _add_run_options(p)
+    p.add_argument("--slo", required=True,
+                   help="e.g. 'p99_wait<=0.2', 'Wq<=0.5', 'P(wait>0.5)<=0.05', 'sojourn_p95<=3', 'loss<=0.01'")
+    p.add_argument("--confidence", type=float, default=0.95, help="CI level (default 0.95)")
+    p.add_argument("--max-replications", type=int, default=40,
+                   help="replications for a count whose CI straddles the threshold (default 40)")
+    p.add_argument("--max-consumers", type=int, default=None, help="search limit")
+    _add_output(p)
+    p.set_defaults(func=cmd_size)
+
+    p = sub.add_parser("theory", help="evaluate a queueing formula",
+                       description="Evaluate a formula. Rates per second, times in seconds. Models: "
+                                   + "; ".join(f"{k}: {d} ({', '.join('--' + a for a in need)})"
+                                               for k, (need, d) in _MODELS.items()))
+    p.add_argument("model", choices=list(_MODELS))
+    p.add_argument("--lam", type=float, help="arrival rate (per second)")
+    p.add_argument("--mu", type=float, help="service rate per consumer (per second)")
+    p.add_argument("--c", type=int, help="consumers (servers)")
+    p.add_argument("--K", type=int, help="system capacity, in service included")
+    p.add_argument("--mean", type=float, help="mean service time (seconds)")
+    p.add_argument("--scv", type=float, help="squared coefficient of variation of service")
+    p.add_argument("--ca2", type=float, help="squared coefficient of variation of inter-arrival times")
+    p.add_argument("--a", type=float, help="offered load (Erlangs)")
+    p.add_argument("--t", type=float, help="also P(wait > t) and P(sojourn > t), t in seconds (mm1, mmc)")
+    p.add_argument("--drop-head", action="store_true", help="mmck: waits of delivered messages under drop-head")
+    _add_output(p, plot=False)
+    p.set_defaults(func=cmd_theory)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``mqsim`` command; returns the exit status (0 ok, 2 bad input)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (ValueError, ImportError) as exc:  # bad scenario, field, value, SLO; UnstableError
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # pragma: no cover
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

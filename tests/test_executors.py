@@ -1,0 +1,126 @@
+"""Executors: the same seeds give identical results in this process, in a process pool, on any
+user executor and on a Dask cluster; work units are picklable; bad executors are refused."""
+
+from __future__ import annotations
+
+import pickle
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+import pandas as pd
+import pytest
+
+import mqsim as mq
+from mqsim.dist import Exponential, LogNormal
+from mqsim.executors import SEQUENTIAL_BELOW, Runner, resolve_n_jobs
+from mqsim.experiment import replication_seed, run_replication
+from mqsim.warmup import pilot_warmup
+
+SC = mq.Scenario(producers=[mq.Producer("hi", rate=1.0, priority=5), mq.Producer("lo", rate=1.2, priority=1)],
+                 queue=mq.Queue(max_priority=10), consumers=mq.Consumers(3, service=LogNormal(mean=1.0, scv=2.0)))
+ARGS = {"n": 6, "seed": 21, "horizon": 600.0, "warmup": 60.0, "progress": False}
+
+
+@pytest.fixture(scope="module")
+def sequential():
+    return mq.replicate(SC, executor="sequential", extra_metrics=["P(wait > 1)"], **ARGS).runs
+
+
+def test_process_pool_gives_identical_results(sequential):
+    runs = mq.replicate(SC, executor="process", n_jobs=2, extra_metrics=["P(wait > 1)"], **ARGS).runs
+    pd.testing.assert_frame_equal(runs, sequential)
+
+
+def test_user_executors_give_identical_results(sequential):
+    with ThreadPoolExecutor(3) as ex:
+        runs = mq.replicate(SC, executor=ex, extra_metrics=["P(wait > 1)"], **ARGS).runs
+        assert not ex._shutdown  # a user's executor is left running
+    pd.testing.assert_frame_equal(runs, sequential)
+    with ProcessPoolExecutor(2) as ex:
+        runs = mq.replicate(SC, executor=ex, extra_metrics=["P(wait > 1)"], **ARGS).runs
+    pd.testing.assert_frame_equal(runs, sequential)
+
+
+@pytest.mark.filterwarnings("ignore:Port .* is already in use:UserWarning")
+def test_dask_local_cluster_gives_identical_results(sequential):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        runs = mq.replicate(SC, executor=client, extra_metrics=["P(wait > 1)"], **ARGS).runs
+        pd.testing.assert_frame_equal(runs, sequential)
+        t_dask = mq.sweep(SC, {"consumers.count": [3, 4]}, replications=2, seed=5, horizon=300, by=(),
+                          executor=client, progress=False)
+    t_seq = mq.sweep(SC, {"consumers.count": [3, 4]}, replications=2, seed=5, horizon=300, by=(),
+                     executor="sequential", progress=False)
+    pd.testing.assert_frame_equal(t_dask, t_seq)
+
+
+def test_executor_dask_starts_a_local_cluster_without_a_dashboard(monkeypatch, sequential):
+    distributed = pytest.importorskip("distributed")
+    seen = {}
+    real = distributed.LocalCluster
+
+    def quick(**kw):  # the real kwargs, recorded; threads instead of processes to keep it quick
+        seen.update(kw)
+        return real(**{**kw, "processes": False, "host": None})  # in-process transport needs no host
+
+    monkeypatch.setattr(distributed, "LocalCluster", quick)
+    runs = mq.replicate(SC, executor="dask", n_jobs=2, extra_metrics=["P(wait > 1)"], **ARGS).runs
+    assert seen["dashboard_address"] is None and seen["n_workers"] == 2 and seen["processes"] is True
+    assert seen["host"] == "127.0.0.1"  # nothing listens beyond this machine
+    pd.testing.assert_frame_equal(runs, sequential)
+
+
+def test_sweep_and_sizing_identical_across_executors():
+    grid = {"consumers.count": [3, 4], "producers[1].rate": [0.8, 1.2]}
+    kw = {"replications": 2, "seed": 3, "horizon": 300.0, "warmup": 30.0, "by": ("priority",), "progress": False}
+    a = mq.sweep(SC, grid, executor="sequential", **kw)
+    b = mq.sweep(SC, grid, executor="process", n_jobs=2, **kw)
+    pd.testing.assert_frame_equal(a, b)
+    sc = mq.Scenario(producers=[mq.Producer("p", rate=2.4)], consumers=mq.Consumers(3, service=Exponential(mean=1.0)))
+    s1 = mq.size_consumers(sc, "Wq <= 0.3", seed=2, horizon=1_000, executor="sequential", progress=False)
+    s2 = mq.size_consumers(sc, "Wq <= 0.3", seed=2, horizon=1_000, executor="process", n_jobs=2, progress=False)
+    pd.testing.assert_frame_equal(s1.evidence, s2.evidence)
+    assert s1.answer == s2.answer
+
+
+def test_work_units_are_picklable_top_level_functions():
+    for fn in (run_replication, pilot_warmup):
+        assert pickle.loads(pickle.dumps(fn)) is fn
+    args = (SC, replication_seed(1, 0), 300.0, 30.0)
+    a = run_replication(*args)
+    b = run_replication(SC.to_dict(), *args[1:])  # the dict form of a scenario works too
+    pd.testing.assert_frame_equal(a, b)
+    pickle.loads(pickle.dumps((SC, a)))
+
+
+def test_runner_keeps_order_and_raises_failures():
+    with Runner("process", n_jobs=2, progress=False) as run:
+        assert run.map(pow, [(2, k) for k in range(10)]) == [2**k for k in range(10)]
+        with pytest.raises(ValueError, match="horizon"):
+            run.map(run_replication, [(SC, 1, -5.0, 0.0)] * 2)
+
+
+def test_auto_runs_tiny_jobs_in_process():
+    r = Runner("auto", n_jobs=4, progress=False)
+    assert r._sequential(10, SEQUENTIAL_BELOW / 2)
+    assert not r._sequential(10, SEQUENTIAL_BELOW * 2)
+    assert r._sequential(1, SEQUENTIAL_BELOW * 10)  # a single unit
+    assert Runner("auto", n_jobs=1)._sequential(10, SEQUENTIAL_BELOW * 10)
+    assert not Runner("process", n_jobs=1)._sequential(10, 1)
+    assert Runner("sequential")._sequential(10, SEQUENTIAL_BELOW * 10)
+    with Runner("auto", n_jobs=4, progress=False) as run:  # tiny: no pool is started
+        run.map(pow, [(2, 3), (3, 2)], work=10)
+        assert run._owned == []
+
+
+@pytest.mark.parametrize("bad, match", [("cloud", "executor"), (42, "executor"), (object(), "executor")])
+def test_bad_executor(bad, match):
+    with pytest.raises(ValueError, match=match):
+        Runner(bad)
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.5, True, "4"])
+def test_bad_n_jobs(bad):
+    with pytest.raises(ValueError, match="n_jobs"):
+        resolve_n_jobs(bad)
+    assert resolve_n_jobs(None) >= 1 and resolve_n_jobs(-1) == resolve_n_jobs(None) and resolve_n_jobs(3) == 3
