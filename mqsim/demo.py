@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--replications", type=int, default=10)
     ap.add_argument("--horizon", type=float, default=None, help="seconds per replication (default: ~20,000 messages)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--slo", default="P(wait > 0.5) <= 0.05", help="service-level objective for the sizing step")
     args = ap.parse_args(argv)
     try:
         sc = load_yaml(args.scenario)
@@ -98,6 +99,12 @@ def main(argv: list[str] | None = None) -> int:
     print("\nConsumers needed (simulated means beside theory):")
     print(consumer_table(sc, args.replications, args.seed, horizon, warmup).to_string(
         float_format=lambda v: f"{v:.4f}"))
+    from .sizing import size_consumers
+
+    sz = size_consumers(sc, args.slo, replications=args.replications, seed=args.seed, horizon=horizon,
+                        warmup=warmup, progress=False)
+    print(f"\nSizing for {args.slo} (95% confidence): {sz.answer} consumers by simulation, "
+          f"{sz.formula_answer} by the formula alone.")
     out = Path(args.plot)
     hockey_png(sc, out, args.replications, args.seed, horizon, warmup)
     print(f"\nwrote {out}: simulated mean wait (95% CI) vs utilisation over the {pred.formula} curve")
