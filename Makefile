@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 OUT    ?= out
 
-.PHONY: lab test demo bench clean venv
+.PHONY: lab test test-browser demo bench clean venv
 
 venv: $(STAMP)
 
@@ -16,16 +16,26 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mqsim needs Python >= 3.11, found " + sys.version.split()[0])'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[notebooks,test]'
+	$(BIN)/python -m pip install --quiet -e '.[notebooks,test,fast]'
 	touch $(STAMP)
 
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab $(ROOT_FLAG) --notebook-dir=notebooks 00_start_here.ipynb
 
 # pytest exits 5 when it collects nothing: that must fail CI, not pass silently.
 test: $(STAMP)
 	@$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval tests notebooks; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5)" >&2; exit 1; fi; exit $$rc
+
+# JupyterLab + headless Chromium (Debian's chromium, driven by Playwright); screenshots in artifacts/browser/
+test-browser: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }; \
+	  else echo "make test-browser: needs Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
+	$(BIN)/python -m pip install --quiet -e '.[browser]'
+	$(BIN)/python -m pytest -q -p no:cacheprovider browser_tests
 
 demo: $(STAMP)
 	$(BIN)/python -m mqsim.demo examples/reference.yaml --plot $(OUT)/wait_vs_utilisation.png
