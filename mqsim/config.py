@@ -46,23 +46,7 @@ def scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
     data = _check_keys("scenario", data, _TOP)
     if "producers" not in data:
         raise ValueError("producers: missing; a scenario needs at least one producer")
-    prods_raw = data["producers"]
-    if isinstance(prods_raw, Mapping):
-        prods_raw = [prods_raw]
-    if not isinstance(prods_raw, list) or not prods_raw:
-        raise ValueError("producers: must be a non-empty list of producers")
-    producers = []
-    for i, p in enumerate(prods_raw):
-        where = f"producers[{i}]"
-        p = dict(_check_keys(where, p, _PRODUCER))
-        p.setdefault("name", f"p{i}")
-        for key in ("interarrival", "service"):
-            if p.get(key) is not None:
-                p[key] = from_spec(p[key], f"{where}.{key}")
-        try:
-            producers.append(Producer(**p))
-        except ValueError as exc:
-            raise _reroot(exc, where, f"producer {p['name']!r}") from None
+    producers = _producers(data["producers"])
     queue = _queue("queue", data.get("queue"))
     consumers = _consumers("consumers", data.get("consumers"))
     stages_raw = data.get("stages") or []
