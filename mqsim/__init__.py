@@ -18,7 +18,8 @@ from typing import Any
 
 from . import dist
 from .config import load_yaml, scenario_from_dict
-from .engine import EVENT_KINDS, Event, Simulation, simulate
+from .engine import EVENT_KINDS, Event, Simulation
+from .run import simulate
 from .records import ConservationError
 from .result import Result
 from .scenario import Consumers, Failure, Producer, Queue, Scenario, Stage

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .engine import check_run_window, simulate
+from .engine import check_run_window
+from .run import simulate
 from .metrics import METRIC_COLUMNS
 from .scenario import Scenario
 from .streams import resolve_seed
@@ -131,7 +132,7 @@ def run_replication(scenario: Any, seed: int, horizon: float, warmup: float,
     import pandas as pd
 
     sc = _as_scenario(scenario)
-    res = simulate(sc, horizon, warmup, seed=seed, trace=False)
+    res = simulate(sc, horizon, warmup, seed=seed, trace=False, engine="auto")
     by = tuple(by)
     if by:
         df = res.summary(by)

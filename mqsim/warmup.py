@@ -188,11 +188,11 @@ def pilot_warmup(scenario: Any, seed: int, horizon: float, series: str = "queue"
     """Work unit: simulate one pilot run (``horizon`` seconds, run seed ``seed``) and return its
     MSER-5 warm-up. Top-level and picklable, so it can run on any executor."""
     from .config import scenario_from_dict
-    from .engine import simulate
+    from .run import simulate
     from .scenario import Scenario
 
     sc = scenario if isinstance(scenario, Scenario) else scenario_from_dict(scenario)
-    res = simulate(sc, horizon, 0.0, seed=seed, trace=series == "queue")
+    res = simulate(sc, horizon, 0.0, seed=seed, trace=series == "queue", engine="auto")
     return warmup_from_result(res, series)
 
 
