@@ -14,16 +14,13 @@ for times, ``-1`` for codes, ``True`` for flags): the engine only does that for 
 forgets lazily (TTL heap entries, expired entries in the ready deques), and only to ask "is it
 still ready?", which those values answer "no". Writing there raises ``IndexError``.
 
-How the engine is handed these records: :func:`simulate_summary` runs copies of
-``Simulation.run`` and ``engine._run`` whose module globals name :class:`WindowRecords`
-as ``Records`` (no shared state is modified, so concurrent runs in threads are safe). A
-one-argument hook in the engine (``_run(..., records=None)``) would make this copy unnecessary.
+The engine is handed these records through its ``records`` factory argument
+(``engine._run(..., records=...)``).
 """
 
 from __future__ import annotations
 
 import math
-import types
 from typing import Any, Callable
 
 import numpy as np
@@ -186,13 +183,6 @@ def _all_slots(cls: type) -> list[str]:
     return out
 
 
-def _with_globals(fn: Callable, **names: Any) -> Callable:
-    """A copy of function ``fn`` whose module globals have ``names`` replaced (``fn`` untouched)."""
-    g = dict(fn.__globals__)
-    g.update(names)
-    return types.FunctionType(fn.__code__, g, fn.__name__, fn.__defaults__, fn.__closure__)
-
-
 def simulate_summary(scenario: Scenario, horizon: float, warmup: float = 0.0, seed: int | None = None, *,
                      handlers: dict[str, Any] | None = None) -> SummaryResult:
     """The SimPy engine with streaming statistics (no per-message rows, no trace)."""
@@ -205,10 +195,5 @@ def simulate_summary(scenario: Scenario, horizon: float, warmup: float = 0.0, se
     def records_factory(sc: Scenario, h: float, *, trace: bool = False) -> WindowRecords:
         return WindowRecords(sc, h, warmup=warmup)
 
-    run = _with_globals(_engine._run, Records=records_factory)
-    res = _with_globals(_engine.Simulation.run, _run=run)(sim, horizon, warmup)
-    rec = res.records
-    if not isinstance(rec, WindowRecords):  # pragma: no cover - the engine stopped building Records itself
-        raise RuntimeError("records='summary' with engine='simpy': the SimPy engine no longer builds its Records "
-                           "through mqsim.engine.Records; mqsim._simpy_summary needs the engine's records hook")
-    return SummaryResult(scenario, rec.stats, horizon=horizon, warmup=warmup, seed=res.seed, engine="simpy")
+    rec = _engine._run(scenario, sim.seed, horizon, sim._handlers, False, records=records_factory)
+    return SummaryResult(scenario, rec.stats, horizon=horizon, warmup=warmup, seed=sim.seed, engine="simpy")

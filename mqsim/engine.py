@@ -161,9 +161,12 @@ def simulate(scenario: Scenario, horizon: float, warmup: float = 0.0, seed: int 
     return sim.run(horizon, warmup)
 
 
-def _run(sc: Scenario, seed: int, horizon: float, handlers: dict[str, list], trace: bool) -> Records:
+def _run(sc: Scenario, seed: int, horizon: float, handlers: dict[str, list], trace: bool,
+         records: Callable[..., Records] = Records) -> Records:
+    """One run; ``records(sc, horizon, trace=...)`` builds the store the engine writes into
+    (:class:`Records`, or a streaming variant such as ``mqsim._simpy_summary.WindowRecords``)."""
     env = simpy.Environment()
-    rec = Records(sc, horizon, trace=trace)
+    rec = records(sc, horizon, trace=trace)
     n_nodes = len(sc.node_names)
     node_index = {nm: k for k, nm in enumerate(sc.node_names)}
     names = [p.name for p in sc.producers]
