@@ -124,6 +124,52 @@ def _moments(mix: list[tuple[int, int, float, Any]]) -> tuple[float, float, floa
     return lam, m1, m2
 
 
+def _kafka(ks: Any) -> Prediction:
+    """A Kafka consumer group: each member an M/M/1 over its partitions (uniform keys)."""
+    from .kafka import kafka_assignment
+
+    g, t = ks.group, ks.topic
+    lam = ks.arrival_rate
+    mean_s = g.service.mean
+    n_active = min(g.count, t.partitions)
+    rho = lam * mean_s / n_active
+    why = []
+    if not all(p.is_poisson for p in ks.producers):
+        why.append("non-Poisson producers")
+    if not _is_exponential(g.service):
+        why.append("non-exponential processing times")
+    if t.key_skew > 0:
+        why.append(f"key skew {t.key_skew:g} (unequal partitions)")
+    if g.changes:
+        why.append("membership changes (rebalances)")
+    model = f"{t.partitions} partitions x M/M/1"
+    if why:
+        return _na("no closed form for a consumer group with " + ", ".join(why) + "; simulate it", rho, model)
+    mu = 1.0 / mean_s
+    W = Lq = P_wait = 0.0
+    worst = 0.0
+    for parts in kafka_assignment(t.partitions, g.count, g.assignment):
+        if not parts:
+            continue
+        share = len(parts) / t.partitions
+        lc = lam * share
+        worst = max(worst, lc / mu)
+        if lc >= mu:
+            continue
+        W += share / (mu - lc)
+        P_wait += share * lc / mu
+    if worst >= 1:
+        return Prediction(applies=True, exact=True, model=model, formula="M/M/1 per consumer", stable=False,
+                          reason=f"the busiest consumer's utilisation rho = {worst:.6g} >= 1 (it must be < 1): its "
+                                 "partitions' lag grows without bound; the group keeps up only to "
+                                 "X* = P mu / ceil(P/n)", rho=rho)
+    Wq = W - mean_s
+    m = QueueMetrics(model=model, formula="M/M/1 per consumer", rho=rho, L=lam * W, Lq=lam * Wq, W=W, Wq=Wq,
+                     throughput=lam, P_wait=P_wait)
+    return _ok(m, f"Poisson arrivals, uniform keys: each of the {n_active} active consumers is an M/M/1 queue "
+                  "over its partitions (no pooling across partitions)", rho)
+
+
 def _beyond_basic(sc: Any) -> list[str]:
     """The scenario's features outside the single-queue model the formulas here describe."""
     out = []
@@ -177,6 +223,8 @@ def _ok(m: QueueMetrics, reason: str, rho: float, *, exact: bool | None = None,
 def for_scenario(sc: Any) -> Prediction:
     """The formula that applies to scenario ``sc`` with its metrics, or a clear reason why none
     does (see the module docstring for the rules). Never raises for a valid scenario."""
+    if type(sc).__name__ == "KafkaScenario":
+        return _kafka(sc)
     q, cons = sc.queue, sc.consumers
     c, pf = cons.count, cons.prefetch
     prods = list(sc.producers)
