@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 _LAZY_MODULES = {"arrivals", "kafka", "theory", "metrics", "plots", "experiment", "demo", "streams", "records", "config", "compare",
-                 "analysis", "lessons", "exercises", "widgets"}
+                 "analysis", "lessons", "lessons2", "lessons3", "exercises", "widgets"}
 _LAZY_ATTRS = {"KafkaScenario": "kafka", "Topic": "kafka", "ConsumerGroup": "kafka", "simulate_kafka": "kafka",
                "replicate": "experiment", "sweep": "experiment", "confidence_interval": "experiment"}
 # experiments: replications, sweeps, sizing, executors, warm-up, CLI

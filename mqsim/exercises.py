@@ -795,3 +795,327 @@ register(Exercise(
                      (_theory().np_priority_mmc([p["lam_high"], p["lam_low"]], p["mu"], p["c"])[0].Wq,
                       "that is the HIGH class; the question asks for the normal one.")],
 ))
+
+
+# ----------------------------------------------------------------------------------------------
+# the exercises of notebooks 09-12 (answers from mqsim.theory and mqsim.lessons3 at check time)
+# ----------------------------------------------------------------------------------------------
+def _l3() -> Any:
+    from . import lessons3
+
+    return lessons3
+
+
+# --- 09 TTL, dead-lettering, abandonment --------------------------------------------------------
+def _nb09_ex1(p: Mapping[str, Any]) -> float:
+    return _l3().ttl_for_expiry(p["lam"], p["mu"], p["target"])
+
+
+def _nb09_ex1_vary(rng: np.random.Generator) -> Params:
+    return {"lam": _choice(rng, [0.6, 0.7, 0.8, 0.9, 0.95]), "mu": 1.0, "target": _choice(rng, [0.02, 0.05, 0.1])}
+
+
+register(Exercise(
+    key="nb09_ex1",
+    question=("One consumer (mu = {mu}/s, exponential, prefetch 1) reads a queue fed at lam = {lam}/s (Poisson). "
+              "What is the SHORTEST per-queue TTL (x-message-ttl, in seconds) for which at most {target:.0%} of "
+              "the messages expire?"),
+    canonical={"lam": 0.9, "mu": 1.0, "target": 0.05}, vary=_nb09_ex1_vary, answer=_nb09_ex1, unit="s",
+    hint=("a per-queue TTL is deterministic patience: M/M/1+D, P(expire) = P0 (lam/mu) exp(-(mu - lam) tau) with "
+          "P0 depending on tau too (mqsim.theory.mm1_ttl); it falls as tau grows, so bisect on tau."),
+    traps=lambda p: [(math.log(p["lam"] / p["mu"] / p["target"]) / (p["mu"] - p["lam"]),
+                      "that sets the M/M/1 wait tail rho*exp(-(mu - lam) tau) to the target, as if nothing expired. "
+                      "Expired messages leave the queue, so the others wait less: a shorter TTL is enough.")],
+))
+
+
+def _nb09_ex2(p: Mapping[str, Any]) -> float:
+    return _l3().erlang_a(p["lam"], p["mu"], 1, 1.0 / p["patience"]).loss
+
+
+def _nb09_ex2_vary(rng: np.random.Generator) -> Params:
+    return {"lam": _choice(rng, [0.7, 0.8, 0.9, 1.2]), "mu": 1.0, "patience": _choice(rng, [1.0, 2.0, 4.0, 8.0])}
+
+
+register(Exercise(
+    key="nb09_ex2",
+    question=("Same kind of queue: lam = {lam}/s, one consumer at mu = {mu}/s. Now each message carries its own "
+              "random TTL (the publisher's expiration property), exponentially distributed with mean {patience} s. "
+              "What fraction of the messages expire? (Then compare with a fixed TTL of {patience} s.)"),
+    canonical={"lam": 0.9, "mu": 1.0, "patience": 4.0}, vary=_nb09_ex2_vary, answer=_nb09_ex2, unit="(fraction)",
+    hint=("exponential patience is Erlang A (M/M/c+M) with theta = 1/mean patience; with c = 1 its birth-death "
+          "chain gives P(abandon) = theta Lq / lam (mqsim.lessons3.erlang_a)."),
+    traps=lambda p: [(_theory().mm1_ttl(p["lam"], p["mu"], p["patience"]).loss,
+                      "that is the FIXED TTL (M/M/1+D). With the same mean but random TTLs, many messages get a "
+                      "short one: more of them expire.")],
+))
+
+
+def _nb09_ex3(p: Mapping[str, Any]) -> float:
+    return p["lam"] * _theory().mm1_ttl(p["lam"], p["mu"], p["ttl"]).loss
+
+
+def _nb09_ex3_vary(rng: np.random.Generator) -> Params:
+    return {"lam": _choice(rng, [1.2, 1.5, 2.0]), "mu": 1.0, "ttl": _choice(rng, [1.0, 3.0, 5.0])}
+
+
+register(Exercise(
+    key="nb09_ex3",
+    question=("An overloaded queue: lam = {lam}/s, one consumer at mu = {mu}/s (exponential, prefetch 1), a "
+              "per-queue TTL of {ttl} s, and expired messages dead-lettered to a DLQ. At what rate (messages/s) "
+              "do dead letters arrive in the DLQ?"),
+    canonical={"lam": 1.5, "mu": 1.0, "ttl": 3.0}, vary=_nb09_ex3_vary, answer=_nb09_ex3, unit="messages/s",
+    hint="rate into the DLQ = lam x P(expire), with P(expire) from M/M/1+D (valid for lam >= mu too).",
+    traps=lambda p: [(p["lam"] - p["mu"], "that assumes the consumer is busy all the time. With a TTL the queue "
+                                          "sometimes empties (messages expire instead of piling up), so the consumer "
+                                          "idles and MORE than lam - mu expire."),
+                     (_theory().mm1_ttl(p["lam"], p["mu"], p["ttl"]).loss,
+                      "that is the FRACTION that expires; multiply by the publish rate.")],
+))
+
+
+# --- 10 pipelines, redelivery, networks ---------------------------------------------------------
+def _nb10_ex1(p: Mapping[str, Any]) -> float:
+    return _theory().tandem(p["lam"], [p["mu1"], p["mu2"]]).W
+
+
+def _nb10_ex1_vary(rng: np.random.Generator) -> Params:
+    return {"lam": _choice(rng, [1.0, 1.5, 2.0, 2.5]), "mu1": _choice(rng, [3.0, 4.0, 5.0]),
+            "mu2": _choice(rng, [3.0, 3.5, 4.0])}
+
+
+register(Exercise(
+    key="nb10_ex1",
+    question=("A two-step pipeline: messages arrive at lam = {lam}/s (Poisson) at queue A, whose consumer "
+              "(mu1 = {mu1}/s, exponential) publishes each result to queue B, whose consumer has mu2 = {mu2}/s. "
+              "What is the mean end-to-end time (s) from publish to the final ack?"),
+    canonical={"lam": 2.5, "mu1": 4.0, "mu2": 3.5}, vary=_nb10_ex1_vary, answer=_nb10_ex1, unit="s",
+    hint=("Burke: the output of a stable M/M/1 is Poisson at lam, so B is an M/M/1 at lam too; add the two "
+          "sojourns 1/(mu_i - lam) (mqsim.theory.tandem)."),
+    traps=lambda p: [(1 / p["mu1"] + 1 / p["mu2"], "that is the service time alone; both queues also make messages "
+                                                   "wait."),
+                     (1 / (min(p["mu1"], p["mu2"]) - p["lam"]), "that is the bottleneck queue only; the other "
+                                                                "queue adds its own time.")],
+))
+
+
+def _nb10_ex2(p: Mapping[str, Any]) -> float:
+    return _theory().jackson([p["lam"]], [[p["p"]]], [p["mu"]]).W
+
+
+def _nb10_ex2_vary(rng: np.random.Generator) -> Params:
+    return {"lam": _choice(rng, [0.4, 0.5, 0.6]), "mu": 1.0, "p": _choice(rng, [0.1, 0.2, 0.3])}
+
+
+register(Exercise(
+    key="nb10_ex2",
+    question=("A consumer (mu = {mu}/s, exponential, prefetch 1) fails on {p:.0%} of its deliveries and nacks "
+              "them with requeue; messages arrive at lam = {lam}/s (Poisson). What is the mean time (s) from "
+              "publish to the final ack of a message?"),
+    canonical={"lam": 0.4, "mu": 1.0, "p": 0.3}, vary=_nb10_ex2_vary, answer=_nb10_ex2, unit="s",
+    hint=("Bernoulli feedback: the consumer sees lam/(1 - p) deliveries per second (an M/M/1 at that rate), and "
+          "by Little T = L / lam per original message (mqsim.theory.jackson([lam], [[p]], [mu]))."),
+    traps=lambda p: [(1 / (p["mu"] - p["lam"] / (1 - p["p"])),
+                      "that is the time per VISIT; a message visits 1/(1 - p) times on average."),
+                     (1 / (p["mu"] - p["lam"]), "that ignores the redeliveries: nacked messages come back and load "
+                                                "the consumer again.")],
+))
+
+
+_CAFE_V = (0.6, 0.58, 1.0)  # visits per customer: cold, hot, till (routing of Ciw Tutorial II)
+
+
+def _nb10_ex3(p: Mapping[str, Any]) -> float:
+    x, _ = _theory().bottleneck_throughput(list(_CAFE_V), [1.0, 1 / p["mu_hot"], 1 / p["mu_till"]],
+                                           [1, p["c_hot"], p["c_till"]])
+    return 60.0 * x
+
+
+def _nb10_ex3_vary(rng: np.random.Generator) -> Params:
+    return {"mu_hot": _choice(rng, [0.4, 0.5]), "c_hot": _choice(rng, [1, 2, 3]),
+            "mu_till": _choice(rng, [0.5, 0.6, 0.75]), "c_till": _choice(rng, [2, 3])}
+
+
+register(Exercise(
+    key="nb10_ex3",
+    question=("The Ciw café with other staffing: customers arrive at 18/h for cold food and 12/h for hot food; 30% "
+              "of cold-food customers also queue for hot food; everyone pays at the till. Cold counter: 1 server "
+              "at 1/min; hot counter: {c_hot} servers at {mu_hot}/min each; till: {c_till} servers at {mu_till}/min "
+              "each. What is the café's CAPACITY: the largest number of customers per HOUR it can serve if "
+              "arrivals grow in the same proportions?"),
+    canonical={"mu_hot": 0.4, "c_hot": 1, "mu_till": 0.5, "c_till": 3}, vary=_nb10_ex3_vary, answer=_nb10_ex3,
+    unit="customers/h",
+    hint=("bottleneck law: X* = min_i c_i mu_i / V_i, with V_i the visits per customer (cold 0.6, hot "
+          "0.4 + 0.6 x 0.3 = 0.58, till 1); convert per minute to per hour."),
+    traps=lambda p: [(30.0, "that is the arrival rate: in a stable network the throughput equals the arrivals, "
+                            "whatever the capacity."),
+                     (81.9 / 3, "that is Ciw's simulated count per hour: throughput, not capacity."),
+                     (_nb10_ex3(p) / 60.0, "that is per minute; the question asks per hour.")],
+))
+
+
+# --- 11 Kafka partitions and consumer groups ----------------------------------------------------
+def _nb11_ex1(p: Mapping[str, Any]) -> float:
+    return _theory().kafka_saturation(p["partitions"], p["consumers"], p["mu"])
+
+
+def _nb11_ex1_vary(rng: np.random.Generator) -> Params:
+    return {"partitions": _choice(rng, [6, 8, 10, 12]), "consumers": _choice(rng, [4, 5, 7]),
+            "mu": _choice(rng, [20.0, 50.0, 100.0])}
+
+
+register(Exercise(
+    key="nb11_ex1",
+    question=("A topic has {partitions} partitions with uniformly spread keys; a consumer group of {consumers} "
+              "consumers (range assignment) reads it, each processing mu = {mu:g} records/s. What is the largest "
+              "total publish rate (records/s) the group can keep up with?"),
+    canonical={"partitions": 10, "consumers": 4, "mu": 50.0}, vary=_nb11_ex1_vary, answer=_nb11_ex1,
+    rel_tol=1e-6, unit="records/s",
+    hint=("each partition has exactly one consumer; the busiest consumer owns ceil(P/n) partitions and saturates "
+          "first: X* = P mu / ceil(P/n) (mqsim.theory.kafka_saturation)."),
+    traps=lambda p: [(min(p["consumers"], p["partitions"]) * p["mu"],
+                      "that assumes the consumers pool their capacity, as on a shared queue. A consumer with more "
+                      "partitions gets more records and saturates first."),
+                     (p["partitions"] * p["mu"], "that needs one consumer per partition.")],
+))
+
+
+def _nb11_ex2(p: Mapping[str, Any]) -> float:
+    return _l3().partitions_needed(p["lam"], p["mu"], p["w"])
+
+
+def _nb11_ex2_vary(rng: np.random.Generator) -> Params:
+    return {"lam": _choice(rng, [30.0, 40.0, 60.0, 90.0]), "mu": 10.0, "w": _choice(rng, [0.2, 0.25, 0.4])}
+
+
+register(Exercise(
+    key="nb11_ex2",
+    question=("Records arrive at lam = {lam:g}/s (Poisson), keys spread uniformly; each consumer processes "
+              "mu = {mu:g} records/s (exponential) and the group has one consumer per partition. What is the "
+              "fewest partitions for which the mean time from publish to processed is at most {w} s?"),
+    canonical={"lam": 40.0, "mu": 10.0, "w": 0.4}, vary=_nb11_ex2_vary, answer=_nb11_ex2, integer=True,
+    close_tol=0.0, unit="partitions",
+    hint="each partition is an M/M/1 at lam/P: W = 1/(mu - lam/P) <= w gives P >= lam/(mu - 1/w).",
+    traps=lambda p: [(math.floor(p["lam"] / p["mu"]) + 1,
+                      "that only keeps up (lam/P < mu); check the mean time 1/(mu - lam/P) at that P."),
+                     (math.ceil(p["lam"] / p["mu"]), "with lam/P = mu the partitions have no steady state at all.")],
+))
+
+
+def _nb11_ex3(p: Mapping[str, Any]) -> float:
+    from .kafka import Topic
+
+    shares = Topic(p["partitions"], keys=p["keys"], key_skew=p["skew"]).partition_shares()
+    return _l3().kafka_max_rate(p["mu"], p["partitions"], p["partitions"], shares=shares)
+
+
+def _nb11_ex3_vary(rng: np.random.Generator) -> Params:
+    return {"partitions": _choice(rng, [4, 6, 8]), "keys": _choice(rng, [100, 1000]),
+            "skew": _choice(rng, [0.6, 0.8, 1.0, 1.2]), "mu": 100.0}
+
+
+register(Exercise(
+    key="nb11_ex3",
+    question=("A topic with {partitions} partitions and one consumer per partition (mu = {mu:g} records/s each). "
+              "Record keys are the customer ids 1..{keys}; key k has popularity proportional to 1/k^{skew} "
+              "(Zipf) and goes to partition (k - 1) mod {partitions} (mqsim.kafka.Topic(partitions, keys, "
+              "key_skew)). What is the largest total rate (records/s) the group keeps up with?"),
+    canonical={"partitions": 6, "keys": 1000, "skew": 1.0, "mu": 100.0}, vary=_nb11_ex3_vary, answer=_nb11_ex3,
+    unit="records/s",
+    hint=("the hottest partition saturates first: X* = mu / (largest partition share); the shares come from "
+          "Topic.partition_shares()."),
+    traps=lambda p: [(p["partitions"] * p["mu"], "that assumes uniform keys; the popular keys make one partition "
+                                                 "hot.")],
+))
+
+
+# --- 12 capstone: capacity planning --------------------------------------------------------------
+def _nb12_peak(p: Mapping[str, Any]) -> float:
+    return p["mean"] * (1 + p["amplitude"])
+
+
+def _nb12_ex1(p: Mapping[str, Any]) -> float:
+    return _theory().mmc_min_servers(_nb12_peak(p), 1 / p["es"], p["t"], p["max_prob"])
+
+
+def _nb12_ex1_vary(rng: np.random.Generator) -> Params:
+    return {"mean": _choice(rng, [4.0, 6.0, 8.0]), "amplitude": _choice(rng, [0.3, 0.5, 0.7]), "es": 0.45,
+            "t": _choice(rng, [0.25, 0.5]), "max_prob": 0.05}
+
+
+register(Exercise(
+    key="nb12_ex1",
+    question=("Traffic follows lambda(t) = {mean:g} x (1 + {amplitude} sin(2 pi t / T)) messages/s; processing takes "
+              "{es} s on average (take it as exponential). Sizing for the busiest part of the cycle (peak-hour "
+              "sizing), what is the fewest consumers (prefetch 1) with P(Wq > {t} s) <= {max_prob:.0%}?"),
+    canonical={"mean": 6.0, "amplitude": 0.5, "es": 0.45, "t": 0.25, "max_prob": 0.05}, vary=_nb12_ex1_vary,
+    answer=_nb12_ex1, integer=True, close_tol=0.0, unit="consumers",
+    hint="the peak rate is mean x (1 + amplitude); then Erlang C at that rate (mqsim.theory.mmc_min_servers).",
+    traps=lambda p: [(_theory().mmc_min_servers(p["mean"], 1 / p["es"], p["t"], p["max_prob"]),
+                      "that sizes for the MEAN rate; during the peak of the cycle the queue would miss the target."),
+                     (math.floor(_nb12_peak(p) * p["es"]) + 1,
+                      "that only keeps the peak stable; check P(Wq > t) there.")],
+))
+
+
+def _nb12_ex2(p: Mapping[str, Any]) -> float:
+    th = _theory()
+    lam, mu, c = p["lam"], 1 / p["es"], p["c"]
+    m = 0
+    while th.mmck(lam, mu, c, c + m).loss > p["max_loss"]:
+        m += 1
+    return float(m)
+
+
+def _nb12_ex2_vary(rng: np.random.Generator) -> Params:
+    return {"lam": _choice(rng, [8.0, 9.0, 10.0]), "es": 0.45, "c": _choice(rng, [5, 6]),
+            "max_loss": _choice(rng, [0.01, 0.02])}
+
+
+def _nb12_ex2_trap(p: Mapping[str, Any]) -> float:
+    th = _theory()
+    lam, mu, c = p["lam"], 1 / p["es"], p["c"]
+    K = c
+    while th.mmck(lam, mu, c, K).loss > p["max_loss"]:
+        K += 1
+    return float(K)
+
+
+register(Exercise(
+    key="nb12_ex2",
+    question=("At the peak, lam = {lam:g} messages/s reach {c} consumers (prefetch 1, exponential processing with "
+              "mean {es} s). The queue has x-max-length = m with reject-publish. What is the smallest m that keeps "
+              "the fraction of refused messages at or below {max_loss:.0%}?"),
+    canonical={"lam": 9.0, "es": 0.45, "c": 5, "max_loss": 0.01}, vary=_nb12_ex2_vary, answer=_nb12_ex2,
+    integer=True, close_tol=0.0, unit="messages (x-max-length)",
+    hint=("x-max-length counts READY messages only, so the system holds up to K = m + c messages: M/M/c/(c + m), "
+          "loss = p_K (mqsim.theory.mmck)."),
+    traps=lambda p: [(_nb12_ex2_trap(p), "that is the Kendall capacity K (or you took K = m): x-max-length counts "
+                                         "only READY messages, so the system holds K = m + c; give m.")],
+))
+
+
+def _nb12_ex3(p: Mapping[str, Any]) -> float:
+    lam = p["lam"]
+    return _theory().np_priority_mmc([lam * p["share"], lam * (1 - p["share"])], 1 / p["es"], p["c"])[0].Wq
+
+
+def _nb12_ex3_vary(rng: np.random.Generator) -> Params:
+    return {"lam": _choice(rng, [8.0, 9.0, 10.0]), "es": 0.45, "c": _choice(rng, [5, 6]),
+            "share": _choice(rng, [0.2, 0.3, 0.4])}
+
+
+register(Exercise(
+    key="nb12_ex3",
+    question=("At the peak, lam = {lam:g} messages/s reach {c} consumers (prefetch 1, exponential processing with "
+              "mean {es} s). A fraction {share} of them are interactive and published with a higher priority "
+              "(x-max-priority queue, non-preemptive). What is the mean wait in the queue (s) of an INTERACTIVE "
+              "message?"),
+    canonical={"lam": 9.0, "es": 0.45, "c": 5, "share": 0.3}, vary=_nb12_ex3_vary, answer=_nb12_ex3, unit="s",
+    hint=("non-preemptive priority M/M/c with a common rate: Wq_1 = [C(c, a)/(c mu)] / (1 - sigma_1), "
+          "sigma_1 = lam_1/(c mu) (mqsim.theory.np_priority_mmc)."),
+    traps=lambda p: [(_theory().mmc(p["lam"], 1 / p["es"], p["c"]).Wq,
+                      "that is the wait without priorities (FCFS, Erlang C)."),
+                     (_theory().np_priority_mmc([p["lam"] * p["share"], p["lam"] * (1 - p["share"])], 1 / p["es"],
+                                                p["c"])[1].Wq, "that is the batch (low-priority) class.")],
+))

@@ -545,8 +545,9 @@ def ci_curve(table: "pd.DataFrame", x: str, *, metric: str = "Wq", theory: "dict
         sub = sub.sort_values(x)
         tag = "" if series is None else f"{series} {key}: "
         alpha = 1.0 - 0.45 * gi / max(len(groups) - 1, 1)
+        marker = MARK_STYLES[gi % len(MARK_STYLES)][2]
         yerr = np.vstack([sub[mean_col] - sub["ci_low"], sub["ci_high"] - sub[mean_col]])
-        ax.errorbar(sub[x], sub[mean_col], yerr=yerr, fmt="o", color=SIM_COLOR, alpha=alpha, capsize=4, ms=5,
+        ax.errorbar(sub[x], sub[mean_col], yerr=yerr, fmt=marker, color=SIM_COLOR, capsize=4, ms=5,
                     label=f"{tag}simulated (95% CI{reps})", zorder=3)
         for k, (col, lab) in enumerate((theory or {}).items()):
             color, ls, _ = MARK_STYLES[k % len(MARK_STYLES)]
@@ -568,28 +569,36 @@ def ci_curve(table: "pd.DataFrame", x: str, *, metric: str = "Wq", theory: "dict
 
 
 def marks_bars(table: "pd.DataFrame", *, label: str, marks: "dict[str, str]", metric: str = "Wq",
-               ax: "Axes | None" = None) -> "Axes":
+               relative_to: str | None = None, ax: "Axes | None" = None) -> "Axes":
     """One bar per row: the simulated mean with its confidence interval, and a short horizontal
     mark per formula column in ``marks`` ({column: legend label}, e.g. exact value, approximation,
     upper bound), in :data:`MARK_STYLES` order; NaN marks are left out.
 
     table columns: ``label`` (bar names), ``simulated`` (or ``mean``), ``ci_low``, ``ci_high``,
     optionally ``n`` (replications), and the ``marks`` columns.
+    relative_to: a column (e.g. the exact value) to divide everything by, to show differences of
+    a few per cent; the simulated values are then drawn as points with error bars around 1.
     """
     import textwrap
 
     ax = _ax(ax)
     mean_col = "simulated" if "simulated" in table else "mean"
     x = np.arange(len(table))
-    mean = table[mean_col].to_numpy(dtype=float)
-    yerr = np.vstack([mean - table["ci_low"].to_numpy(dtype=float), table["ci_high"].to_numpy(dtype=float) - mean])
+    scale = table[relative_to].to_numpy(dtype=float) if relative_to else np.ones(len(table))
+    mean = table[mean_col].to_numpy(dtype=float) / scale
+    yerr = np.vstack([mean - table["ci_low"].to_numpy(dtype=float) / scale,
+                      table["ci_high"].to_numpy(dtype=float) / scale - mean])
     reps = f", n={int(table['n'].max())}" if "n" in table else ""
-    ax.bar(x, mean, width=0.6, color=SIM_COLOR, alpha=0.55, yerr=yerr, capsize=6, ecolor="0.15",
-           label=f"simulated (95% CI{reps})", zorder=2)
+    if relative_to:
+        ax.errorbar(x, mean, yerr=yerr, fmt="o", color=SIM_COLOR, capsize=8, ms=8, lw=2,
+                    label=f"simulated (95% CI{reps})", zorder=5)
+    else:
+        ax.bar(x, mean, width=0.6, color=SIM_COLOR, alpha=0.55, yerr=yerr, capsize=6, ecolor="0.15",
+               label=f"simulated (95% CI{reps})", zorder=2)
     k_all = max(len(marks), 1)
     for k, (col, lab) in enumerate(marks.items()):
         color, ls, marker = MARK_STYLES[k % len(MARK_STYLES)]
-        v = table[col].to_numpy(dtype=float)
+        v = table[col].to_numpy(dtype=float) / scale
         ok = np.isfinite(v)
         if not ok.any():
             continue
@@ -597,8 +606,12 @@ def marks_bars(table: "pd.DataFrame", *, label: str, marks: "dict[str, str]", me
         ax.hlines(v[ok], x[ok] - 0.34, x[ok] + 0.34, color=color, lw=2.5, linestyles=ls, zorder=3)
         ax.plot(x[ok] + off, v[ok], marker, color=color, ms=7, ls="none", label=f"theory ({lab})", zorder=4)
     ax.set_xticks(x, [textwrap.fill(str(v), 18) for v in table[label]])
-    ax.set_ylabel(_label(metric))
-    ax.set_ylim(bottom=0)
+    if relative_to:
+        ax.set_xlim(-0.6, len(table) - 0.4)
+        ax.set_ylabel(f"{LABELS.get(metric, metric)} / {relative_to}")
+    else:
+        ax.set_ylabel(_label(metric))
+        ax.set_ylim(bottom=0)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(frameon=False, fontsize=9)
     return ax
@@ -624,3 +637,126 @@ def curves(table: "pd.DataFrame", x: str, y: str, *, series: str | None = None, 
     ax.grid(alpha=0.3)
     ax.legend(frameon=False, fontsize=9)
     return ax
+
+
+# ----------------------------------------------------------------------------------------------
+# notebooks 09-12: smooth formula curves, Kafka lag, end-to-end times, load over time
+# (tables from mqsim.lessons3)
+# ----------------------------------------------------------------------------------------------
+__all__ += ["sim_vs_curves", "partition_lag", "hist_vs_density", "load_and_backlog"]
+
+_CURVE_STYLES = ((THEORY_COLOR, "-"), ("#edae49", "--"), ("0.35", ":"), ("#66a182", "-."))
+_SERIES_MARKERS = ("o", "s", "^", "D")
+
+
+def sim_vs_curves(points: "pd.DataFrame", x: str, curves: "dict[str, tuple[Any, Any]] | None" = None, *,
+                  metric: str = "", series: str | None = None, xlabel: str | None = None,
+                  ylabel: str | None = None, logy: bool = False, ax: "Axes | None" = None) -> "Axes":
+    """Simulated points with their confidence intervals against ``x``, over smooth formula curves.
+
+    points columns: ``x``, ``mean`` (or ``simulated``), ``ci_low``, ``ci_high``, optionally ``n``
+    and ``series`` (one marker per value, e.g. a system name). curves: ``{legend label: (xs, ys)}``
+    drawn as lines (e.g. a formula evaluated on a dense grid). metric: what the values are (axis
+    label and unit when ``ylabel`` is not given).
+    """
+    ax = _ax(ax)
+    mean_col = "simulated" if "simulated" in points else "mean"
+    reps = f", n={int(points['n'].max())}" if "n" in points else ""
+    for k, (lab, (xs, ys)) in enumerate((curves or {}).items()):
+        color, ls = _CURVE_STYLES[k % len(_CURVE_STYLES)]
+        ax.plot(xs, ys, ls, color=color, lw=2, label=f"theory ({lab})", zorder=2)
+    groups = [(None, points)] if series is None else list(points.groupby(series, sort=False))
+    colors = (SIM_COLOR, "#7a4f9e", "#2a9d8f", "0.2")
+    for gi, (key, sub) in enumerate(groups):
+        sub = sub.sort_values(x)
+        yerr = np.vstack([sub[mean_col] - sub["ci_low"], sub["ci_high"] - sub[mean_col]])
+        tag = "simulated" if key is None else f"{key}: simulated"
+        ax.errorbar(sub[x], sub[mean_col], yerr=yerr, fmt=_SERIES_MARKERS[gi % len(_SERIES_MARKERS)],
+                    color=colors[gi % len(colors)], capsize=4, ms=6, label=f"{tag} (95% CI{reps})", zorder=3)
+    if logy:
+        ax.set_yscale("log")
+    else:
+        ax.set_ylim(bottom=0)
+    ax.set_xlabel(xlabel or _label(x))
+    ax.set_ylabel(ylabel or _label(metric))
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False, fontsize=9)
+    return ax
+
+
+def partition_lag(lag: "pd.DataFrame", *, shares: Any = None, ax: "Axes | None" = None) -> "Axes":
+    """Lag (records published and not yet polled) of each Kafka partition over time, from
+    :func:`mqsim.lessons3.partition_lag`; ``shares`` (one per partition) go into the legend."""
+    ax = _ax(ax)
+    for p in lag.columns:
+        lab = f"partition {p}" + (f" ({float(shares[p]):.0%} of records)" if shares is not None else "")
+        ax.plot(lag.index, lag[p], lw=1.6, label=lab)
+    ax.set_xlim(0, float(lag.index.max()))
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("lag (records not yet polled)")
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False, fontsize=9, loc="upper left")
+    return ax
+
+
+def hist_vs_density(samples: Any, pdf: Any, *, label: str = "", bins: int = 40, t_max: float | None = None,
+                    xlabel: str = "time (s)", ax: "Axes | None" = None) -> "Axes":
+    """Histogram (probability density, 1/s) of simulated durations ``samples`` (s) against a
+    probability density function ``pdf`` (a callable of an array of times, in 1/s) named
+    ``label``. t_max: right edge (default the 99th percentile)."""
+    x = np.asarray(samples, dtype=float)
+    if x.size == 0:
+        raise ValueError("hist_vs_density: no samples")
+    if t_max is None:
+        t_max = float(np.quantile(x, 0.99))
+    ax = _ax(ax)
+    edges = np.linspace(0.0, t_max, int(bins) + 1)
+    counts, _ = np.histogram(x, edges)
+    ax.stairs(counts / x.size / np.diff(edges), edges, fill=True, color=SIM_COLOR, alpha=0.45,
+              label=f"simulated ({x.size:,} messages, one run)")
+    ts = np.linspace(0.0, t_max, 400)
+    ax.plot(ts, pdf(ts), "-", color=THEORY_COLOR, lw=2, label=f"theory ({label})" if label else "theory")
+    ax.set_xlim(0, t_max)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("probability density (1/s)")
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False)
+    return ax
+
+
+def load_and_backlog(results: "dict[str, Any]", schedule: Any, *, axes: Any = None) -> Any:
+    """Two stacked panels for time-varying traffic: the arrival rate lambda(t) of ``schedule``
+    (a :mod:`mqsim.arrivals` rate schedule) with each design's capacity c/E[S] as a dashed line
+    (top), and the messages in the system over one run of each design (bottom).
+
+    results: ``{label: mqsim.Result}`` (runs made with ``trace=True``). Returns the two axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        _, axes = plt.subplots(2, 1, figsize=(9, 6), sharex=True, layout="constrained",
+                               gridspec_kw={"height_ratios": [1, 1.4]})
+    top, bottom = axes
+    horizon = max(r.horizon for r in results.values())
+    ts = np.linspace(0.0, horizon, 600)
+    top.plot(ts, [schedule.rate(float(t)) for t in ts], color="0.2", lw=2, label="arrival rate λ(t)")
+    colors = (SIM_COLOR, "#edae49", "#66a182", "#7a4f9e")
+    for k, (lab, res) in enumerate(results.items()):
+        sc = res.scenario
+        col = colors[k % len(colors)]
+        cap = sc.consumers.count / sc.mean_service
+        top.axhline(cap, color=col, ls="--", lw=1.5, label=f"{lab}: capacity c/E[S] = {cap:.3g}/s")
+        q = res.queue_length
+        bottom.step(q["time"], q["ready"] + q["in_flight"], where="post", color=col, lw=0.9, label=lab)
+    top.set_ylabel("messages/s")
+    top.set_ylim(bottom=0)
+    top.grid(alpha=0.3)
+    top.legend(frameon=False, fontsize=9, loc="lower right")
+    bottom.set_xlim(0, horizon)
+    bottom.set_ylim(bottom=0)
+    bottom.set_xlabel("time (s)")
+    bottom.set_ylabel("messages in the system")
+    bottom.grid(alpha=0.3)
+    bottom.legend(frameon=False, fontsize=9, loc="upper left")
+    return axes

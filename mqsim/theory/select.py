@@ -138,8 +138,6 @@ def _kafka(ks: Any) -> Prediction:
         why.append("non-Poisson producers")
     if not _is_exponential(g.service):
         why.append("non-exponential processing times")
-    if t.key_skew > 0:
-        why.append(f"key skew {t.key_skew:g} (unequal partitions)")
     if g.changes:
         why.append("membership changes (rebalances)")
     model = f"{t.partitions} partitions x M/M/1"
@@ -148,10 +146,11 @@ def _kafka(ks: Any) -> Prediction:
     mu = 1.0 / mean_s
     W = Lq = P_wait = 0.0
     worst = 0.0
+    pshare = t.partition_shares()  # exact key -> partition split (keys mod P need not divide evenly)
     for parts in kafka_assignment(t.partitions, g.count, g.assignment):
         if not parts:
             continue
-        share = len(parts) / t.partitions
+        share = float(sum(pshare[p] for p in parts))
         lc = lam * share
         worst = max(worst, lc / mu)
         if lc >= mu:
@@ -166,8 +165,8 @@ def _kafka(ks: Any) -> Prediction:
     Wq = W - mean_s
     m = QueueMetrics(model=model, formula="M/M/1 per consumer", rho=rho, L=lam * W, Lq=lam * Wq, W=W, Wq=Wq,
                      throughput=lam, P_wait=P_wait)
-    return _ok(m, f"Poisson arrivals, uniform keys: each of the {n_active} active consumers is an M/M/1 queue "
-                  "over its partitions (no pooling across partitions)", rho)
+    return _ok(m, f"Poisson arrivals: each of the {n_active} active consumers is an M/M/1 queue over its "
+                  "partitions at the rate their keys carry (no pooling across partitions)", rho)
 
 
 def _beyond_basic(sc: Any) -> list[str]:
