@@ -33,10 +33,11 @@ _ROWS = (("utilisation", "consumer utilisation"), ("throughput", "throughput (me
 
 
 def scenario_for(lam: float, mu: float, c: int, max_length: int | None = None, high_share: float = 0.0,
-                 overflow: str = "drop-head") -> Any:
+                 overflow: str = "drop-head", ttl: float | None = None) -> Any:
     """The explorer's scenario: Poisson publishing at ``lam`` msg/s (a share ``high_share`` of it
     at priority :data:`HIGH_PRIORITY`, the rest at 0), ``c`` consumers with exponential service
-    at ``mu`` msg/s each and prefetch 1, an optional ``max_length`` (ready messages)."""
+    at ``mu`` msg/s each and prefetch 1, an optional ``max_length`` (ready messages) and an
+    optional queue ``ttl`` (seconds of ready time)."""
     from .dist import Exponential
     from .scenario import Consumers, Producer, Queue, Scenario
 
@@ -45,17 +46,17 @@ def scenario_for(lam: float, mu: float, c: int, max_length: int | None = None, h
     if high_share > 0:
         producers = [Producer("high", rate=lam * high_share, priority=HIGH_PRIORITY),
                      Producer("low", rate=lam * (1.0 - high_share), priority=0)]
-        queue = Queue(max_priority=HIGH_PRIORITY, max_length=max_length, overflow=overflow)
+        queue = Queue(max_priority=HIGH_PRIORITY, max_length=max_length, overflow=overflow, ttl=ttl)
     else:
         producers = [Producer("messages", rate=lam)]
-        queue = Queue(max_length=max_length, overflow=overflow)
+        queue = Queue(max_length=max_length, overflow=overflow, ttl=ttl)
     return Scenario(producers, queue=queue, consumers=Consumers(int(c), service=Exponential(rate=mu), prefetch=1),
                     name="explorer")
 
 
 def explore_mmc(lam: float = 2.4, mu: float = 1.0, c: int = 3, max_length: int | None = None,
-                high_share: float = 0.0, *, horizon: float = 2_000.0, warmup: float = 200.0,
-                seed: int = 1) -> "tuple[pd.DataFrame, Result, Prediction]":
+                high_share: float = 0.0, *, ttl: float | None = None, horizon: float = 2_000.0,
+                warmup: float = 200.0, seed: int = 1) -> "tuple[pd.DataFrame, Result, Prediction]":
     """One update of the explorer, without widgets: simulate :func:`scenario_for` for ``horizon``
     seconds (statistics after ``warmup``) with ``seed``, ask :func:`mqsim.theory.for_scenario`,
     and return (table, result, prediction).
@@ -70,7 +71,7 @@ def explore_mmc(lam: float = 2.4, mu: float = 1.0, c: int = 3, max_length: int |
     from .engine import simulate
     from .theory import for_scenario
 
-    sc = scenario_for(lam, mu, c, max_length, high_share)
+    sc = scenario_for(lam, mu, c, max_length, high_share, ttl=ttl)
     res = simulate(sc, horizon, warmup, seed=seed)
     pred = for_scenario(sc)
     th = theory_table(pred, sc)
@@ -99,14 +100,14 @@ def _draw(res: Any, pred: Any) -> Any:
 
 
 def mmc_explorer(lam: float = 2.4, mu: float = 1.0, c: int = 3, *, max_length: int | None = None,
-                 high_share: float = 0.0, horizon: float = 2_000.0, warmup: float = 200.0, seed: int = 1,
+                 high_share: float = 0.0, ttl: float | None = None, horizon: float = 2_000.0, warmup: float = 200.0, seed: int = 1,
                  plot: bool = True) -> Any:
-    """A panel of sliders for lam, mu, c (and x-max-length, priority mix) that re-runs a short
+    """A panel of sliders for lam, mu, c (and x-max-length, priority mix, queue TTL) that re-runs a short
     simulation and the formula on every change, showing a simulated-vs-theory table and, if
     ``plot``, the queue length and the wait distribution.
 
     Returns an ``ipywidgets.VBox`` with extra attributes for code and tests: ``sliders`` (dict
-    name -> widget: lam, mu, c, limit, max_length, high_share), ``output`` (the Output widget),
+    name -> widget: lam, mu, c, limit, max_length, high_share, expiry, ttl), ``output`` (the Output widget),
     ``table`` / ``result`` / ``prediction`` (from the latest update, see :func:`explore_mmc`) and
     ``update()`` (recompute now).
     """
@@ -128,16 +129,22 @@ def mmc_explorer(lam: float = 2.4, mu: float = 1.0, c: int = 3, *, max_length: i
                                   description="max ready messages", continuous_update=False, style=style),
         "high_share": w.FloatSlider(value=high_share, min=0.0, max=0.9, step=0.05, description="high-priority share",
                                     continuous_update=False, style=style),
+        "expiry": w.Checkbox(value=ttl is not None, description="x-message-ttl", indent=False),
+        "ttl": w.FloatSlider(value=2.0 if ttl is None else ttl, min=0.0, max=20.0, step=0.5,
+                             description="TTL of ready messages (s)", continuous_update=False, style=style),
     }
     header = w.HTML(f"<b>M/M/c explorer</b>: one seeded run of {horizon:g} s (statistics after {warmup:g} s) "
                     "beside the formula mqsim.theory.for_scenario picks. Sliders update on release.")
     panel = w.VBox([header, w.HBox([sliders["lam"], sliders["mu"], sliders["c"]]),
-                    w.HBox([sliders["limit"], sliders["max_length"], sliders["high_share"]])])
+                    w.HBox([sliders["limit"], sliders["max_length"], sliders["high_share"]]),
+                    w.HBox([sliders["expiry"], sliders["ttl"]])])
 
-    def update(lam: float, mu: float, c: int, limit: bool, max_length: int, high_share: float) -> None:
+    def update(lam: float, mu: float, c: int, limit: bool, max_length: int, high_share: float, expiry: bool,
+               ttl: float) -> None:
         sliders["max_length"].disabled = not limit
+        sliders["ttl"].disabled = not expiry
         table, res, pred = explore_mmc(lam, mu, c, max_length if limit else None, high_share,
-                                       horizon=horizon, warmup=warmup, seed=seed)
+                                       ttl=ttl if expiry else None, horizon=horizon, warmup=warmup, seed=seed)
         panel.table, panel.result, panel.prediction = table, res, pred
         _show(table.round(4))
         _show(w.HTML(f"<small><b>Theory:</b> {pred.model or 'none'} — {pred.formula or 'no formula'} "

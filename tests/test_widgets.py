@@ -50,7 +50,7 @@ def test_panel_builds_and_reacts_to_sliders():
 
     panel = mmc_explorer(2.4, 1.0, 3, plot=False, horizon=1_000, warmup=100)
     assert isinstance(panel, w.VBox)
-    assert set(panel.sliders) == {"lam", "mu", "c", "limit", "max_length", "high_share"}
+    assert set(panel.sliders) == {"lam", "mu", "c", "limit", "max_length", "high_share", "expiry", "ttl"}
     assert panel.output in panel.children
     before = panel.table.copy()
     assert before.loc[WQ, THEORY] == pytest.approx(mq.theory.mmc(2.4, 1.0, 3).Wq)
@@ -72,3 +72,15 @@ def test_import_mqsim_does_not_import_ipywidgets():
     code = "import sys, mqsim, mqsim.widgets; print('ipywidgets' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False"
+
+
+def test_ttl_slider_brings_in_the_mm1_plus_d_formula():
+    from mqsim import widgets
+
+    table, res, pred = widgets.explore_mmc(0.9, 1.0, 1, ttl=2.0, horizon=4_000, warmup=200, seed=3)
+    assert pred.applies and pred.exact and pred.metrics.loss == pytest.approx(0.2187637254, abs=1e-9)
+    assert res.counts()["expired"] > 0
+    panel = widgets.mmc_explorer(0.9, 1.0, 1, ttl=2.0, horizon=1_000, warmup=100, plot=False)
+    assert panel.sliders["expiry"].value and panel.sliders["ttl"].value == 2.0
+    panel.sliders["ttl"].value = 4.0
+    assert panel.prediction.metrics.extras["ttl"] == 4.0

@@ -233,6 +233,13 @@ def for_scenario(sc: Any) -> Prediction:
         return _na("every service time is 0 s: nothing ever queues (no queueing formula needed)", 0.0)
     rho = lam * mean_s / c
     beyond = _beyond_basic(sc)
+    if beyond == ["a queue TTL"] and c == 1 and pf == 1 and q.max_length is None \
+            and all(p.is_poisson for p in prods) and _common_exp_mean([d for *_, d in mix]) is not None:
+        from .impatience import mm1_ttl
+
+        return _ok(mm1_ttl(lam, 1.0 / mean_s, q.ttl), "Poisson arrivals, one consumer with prefetch 1 and "
+                   f"exponential service, ready messages expire after the queue TTL {q.ttl:g} s: deterministic "
+                   "patience while waiting, M/M/1+D (exact, stable for any load)", rho)
     if beyond:
         return _na("no closed form covers " + ", ".join(beyond) + "; simulate it (mqsim.theory has the building "
                    "blocks: jackson() for pipelines, mm1_ttl() for a per-queue TTL on M/M/1, mmc() with "
