@@ -40,7 +40,7 @@ import simpy
 from simpy.events import URGENT
 
 from .dist import Discrete
-from .records import (DELIVERY_LIMIT, DROP_HEAD, EXPIRED, LOST, REJECT_PUBLISH, REJECTED, Records)
+from .records import DELIVERY_LIMIT, DROP_CAUSES, DROP_HEAD, EXPIRED, LOST, REJECT_PUBLISH, REJECTED, Records
 from .scenario import Scenario
 from .streams import (ARRIVAL, BATCH, BLOCK, CONSUMER, FAILURE, PRIORITY, REDELIVERY, ROUTE, SERVICE, STAGE_SERVICE,
                       THINNING,
@@ -49,8 +49,6 @@ from .streams import (ARRIVAL, BATCH, BLOCK, CONSUMER, FAILURE, PRIORITY, REDELI
 __all__ = ["EVENT_KINDS", "Event", "Simulation", "simulate", "check_run_window"]
 
 EVENT_KINDS = ("publish", "deliver", "ack", "nack", "drop", "expire", "dead_letter", "crash", "repair")
-_CAUSE_NAMES = {REJECT_PUBLISH: "reject-publish", DROP_HEAD: "drop-head", EXPIRED: "expired", REJECTED: "rejected",
-                DELIVERY_LIMIT: "delivery-limit", LOST: "lost"}
 
 
 class Event(NamedTuple):
@@ -226,7 +224,7 @@ def _run(sc: Scenario, seed: int, horizon: float, handlers: dict[str, list], tra
         m_done[mid] = env._now
         rec.n_dead += 1
         if h_dl:
-            emit(h_dl, "dead_letter", mid, _CAUSE_NAMES[cause])
+            emit(h_dl, "dead_letter", mid, DROP_CAUSES[cause])
         republish(mid, target)
         return True
 
@@ -303,8 +301,7 @@ def _run(sc: Scenario, seed: int, horizon: float, handlers: dict[str, list], tra
 
         def settle_drop(mid: int, cause: int) -> None:
             """A message leaves for good: dead-lettered if configured, else dropped/expired."""
-            if cause in (EXPIRED, REJECTED, DELIVERY_LIMIT) or (cause == DROP_HEAD) or \
-                    (cause == REJECT_PUBLISH and reject_dlx):
+            if cause != REJECT_PUBLISH or reject_dlx:  # only a plain reject-publish is never dead-lettered
                 if dead_letter(mid, k, cause):
                     return
             m_cause[mid] = cause
@@ -316,7 +313,7 @@ def _run(sc: Scenario, seed: int, horizon: float, handlers: dict[str, list], tra
             else:
                 rec.n_dropped += 1
                 if h_drop:
-                    emit(h_drop, "drop", mid, _CAUSE_NAMES[cause])
+                    emit(h_drop, "drop", mid, DROP_CAUSES[cause])
 
         def take_head() -> int:
             for dq in ready:

@@ -493,6 +493,11 @@ class Scenario:
                 raise ValueError(f"{where}.dead_letter: no stage named {q.dead_letter!r} (stages: {snames})")
             if q.dead_letter == nm:
                 raise ValueError(f"{where}.dead_letter: a queue cannot dead-letter to itself")
+            cons = self.node(0 if nm == MAIN else snames.index(nm) + 1)[1]
+            if cons.has_outcomes:
+                for p in prods:
+                    for lv in p.priority_levels:
+                        cons.outcome_probs(p.name, q.effective_priority(lv))  # raises if nack + reject >= 1
             if q.overflow == "reject-publish-dlx" and q.dead_letter is None:
                 raise ValueError(f"{where}.overflow: reject-publish-dlx needs {where}.dead_letter set to a stage")
 

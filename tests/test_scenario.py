@@ -113,3 +113,8 @@ def test_bad_yaml_gives_one_clear_error(text, needle):
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(ValueError, match="no such file"):
         mq.load_yaml(str(tmp_path / "nope.yaml"))
+
+
+def test_nack_plus_reject_at_least_one_is_refused_when_the_scenario_is_built():
+    with pytest.raises(ValueError, match=r"consumers.nack \+ consumers.reject: must be < 1 for producer 'p'"):
+        mq.Scenario(producers=[mq.Producer("p", rate=1)], consumers=mq.Consumers(nack={"p": 0.6}, reject=0.5))
