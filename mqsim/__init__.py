@@ -16,13 +16,13 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from . import dist
-from .config import load_yaml, scenario_from_dict
-from .engine import EVENT_KINDS, Event, Simulation
-from .run import simulate
-from .records import ConservationError
-from .result import Result
-from .scenario import Consumers, Failure, Producer, Queue, Scenario, Stage
+from mqsim.model import dist
+from mqsim.model.yaml_io import load_yaml, scenario_from_dict
+from mqsim.sim.simpy.engine import EVENT_KINDS, Event, Simulation
+from mqsim.sim.run import simulate
+from mqsim.sim.records import ConservationError
+from mqsim.sim.result import Result
+from mqsim.model.scenario import Consumers, Failure, Producer, Queue, Scenario, Stage
 
 __version__ = "0.1.0"
 

@@ -1,5 +1,5 @@
 """``python -m mqsim``: the same as the ``mqsim`` command (:mod:`mqsim.cli`)."""
 
-from .cli import main
+from mqsim.cli import main
 
 raise SystemExit(main())

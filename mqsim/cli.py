@@ -213,7 +213,7 @@ def _metrics(text: str | None, default: Sequence[str]) -> list[str] | None:
 
 
 def _describe(sc: Any, path: str) -> str:
-    from .theory import for_scenario
+    from mqsim.theory import for_scenario
 
     pred = for_scenario(sc)
     kind = "exact" if pred.exact else "approximation"
@@ -228,9 +228,9 @@ def _describe(sc: Any, path: str) -> str:
 # commands
 # --------------------------------------------------------------------------------------------
 def cmd_run(args: argparse.Namespace) -> int:
-    from .config import load_yaml
-    from .experiment import replicate
-    from .slo import parse_metric
+    from mqsim.model.yaml_io import load_yaml
+    from mqsim.experiments.replications import replicate
+    from mqsim.experiments.slo import parse_metric
 
     sc = load_yaml(args.scenario)
     horizon, warmup = _window(args, sc)
@@ -260,13 +260,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.plot:
         _agg()
         if reps.warmup_info is not None:
-            from .warmup import plot_warmup
+            from mqsim.analysis.warmup import plot_warmup
 
             ax = plot_warmup(reps.warmup_info)
         else:
-            from .engine import simulate
-            from .experiment import replication_seed
-            from .plots import queue_length
+            from mqsim.sim.simpy.engine import simulate
+            from mqsim.experiments.replications import replication_seed
+            from mqsim.viz.plots import queue_length
 
             res = simulate(sc, horizon, reps.warmup, seed=replication_seed(reps.seed, 0))
             L = t["theory"].get("L") if "L" in t.index else None
@@ -284,9 +284,9 @@ def _cell(mean: float, hw: float, theory: float) -> str:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from .config import load_yaml
-    from .experiment import sweep
-    from .slo import parse_metric
+    from mqsim.model.yaml_io import load_yaml
+    from mqsim.experiments.replications import sweep
+    from mqsim.experiments.slo import parse_metric
 
     sc = load_yaml(args.scenario)
     if not args.set:
@@ -324,7 +324,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     _emit(args, text, t)
     if args.plot:
         _agg()
-        from .plots import hockey_stick
+        from mqsim.viz.plots import hockey_stick
 
         metric = "Wq" if "Wq" in names else names[0]
         x = paths[0] if len(paths) == 1 and pd.api.types.is_numeric_dtype(t[paths[0]]) else "rho"
@@ -335,8 +335,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_size(args: argparse.Namespace) -> int:
-    from .config import load_yaml
-    from .sizing import size_consumers
+    from mqsim.model.yaml_io import load_yaml
+    from mqsim.experiments.sizing import size_consumers
 
     sc = load_yaml(args.scenario)
     horizon, warmup = _window(args, sc)
@@ -369,7 +369,7 @@ _MODELS: dict[str, tuple[tuple[str, ...], str]] = {
 
 
 def cmd_theory(args: argparse.Namespace) -> int:
-    from . import theory as th
+    from mqsim import theory as th
 
     model = args.model
     need, _ = _MODELS[model]
@@ -427,7 +427,7 @@ def cmd_theory(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="mqsim", description=__doc__.split("\n\n")[0],
                                  epilog="Run 'mqsim COMMAND -h' for a command's options.")
-    from . import __version__
+    from mqsim import __version__
 
     ap.add_argument("--version", action="version", version=f"mqsim {__version__}")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND", required=True)

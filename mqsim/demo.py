@@ -16,15 +16,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import load_yaml
-from .scenario import Scenario
+from mqsim.model.yaml_io import load_yaml
+from mqsim.model.scenario import Scenario
 
 REPORT_METRICS = ("throughput", "utilisation", "L", "Lq", "W", "Wq", "p_wait", "wait_p95", "wait_p99", "loss")
 
 
 def comparison(sc: Scenario, replications: int, seed: int, horizon: float, warmup: float):
     """Simulated mean and CI beside theory for the overall row of ``sc``."""
-    from .experiment import sweep
+    from mqsim.experiments.replications import sweep
 
     t = sweep(sc, {"consumers.count": [sc.consumers.count]}, replications, seed, horizon, warmup, by=())
     t = t[(t.group == "all") & t.metric.isin(REPORT_METRICS)].set_index("metric").loc[list(REPORT_METRICS)]
@@ -34,7 +34,7 @@ def comparison(sc: Scenario, replications: int, seed: int, horizon: float, warmu
 
 
 def consumer_table(sc: Scenario, replications: int, seed: int, horizon: float, warmup: float):
-    from .experiment import sweep
+    from mqsim.experiments.replications import sweep
 
     lo = max(1, math.floor(sc.offered_load) + 1)
     counts = list(range(lo, lo + 4))
@@ -51,8 +51,8 @@ def hockey_png(sc: Scenario, path: Path, replications: int, seed: int, horizon: 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .experiment import sweep
-    from .plots import hockey_stick
+    from mqsim.experiments.replications import sweep
+    from mqsim.viz.plots import hockey_stick
 
     rate_path = "producers[0].rate"
     base = sc.producers[0].arrival_rate
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     import pandas as pd
 
-    from .theory import for_scenario
+    from mqsim.theory import for_scenario
 
     pd.set_option("display.width", 120)
     horizon = args.horizon or 20_000 / sc.arrival_rate
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\nConsumers needed (simulated means beside theory):")
     print(consumer_table(sc, args.replications, args.seed, horizon, warmup).to_string(
         float_format=lambda v: f"{v:.4f}"))
-    from .sizing import size_consumers
+    from mqsim.experiments.sizing import size_consumers
 
     sz = size_consumers(sc, args.slo, replications=args.replications, seed=args.seed, horizon=horizon,
                         warmup=warmup, progress=False)

@@ -6,20 +6,20 @@ Import is light: numpy is imported inside the functions that need it, pandas onl
 ``to_series``/``to_frame``, scipy never.
 """
 
-from .gim1 import GIM1Metrics, gi_m1
-from .impatience import mm1_ttl
-from .jackson import JacksonResult, jackson, tandem
-from .kafka import kafka_assignment, kafka_mm1_wait, kafka_saturation
-from .laws import (backlog_growth_rate, bottleneck_throughput, little_L, little_lam, little_W,
+from mqsim.theory.gim1 import GIM1Metrics, gi_m1
+from mqsim.theory.impatience import mm1_ttl
+from mqsim.theory.jackson import JacksonResult, jackson, tandem
+from mqsim.theory.kafka import kafka_assignment, kafka_mm1_wait, kafka_saturation
+from mqsim.theory.laws import (backlog_growth_rate, bottleneck_throughput, little_L, little_lam, little_W,
                    offered_load, saturation_throughput, utilisation)
-from .markovian import (FiniteMetrics, MMcMetrics, erlang_b, erlang_c, mm1, mm1k, mmc, mmck,
+from mqsim.theory.markovian import (FiniteMetrics, MMcMetrics, erlang_b, erlang_c, mm1, mm1k, mmc, mmck,
                         mmck_drop_head)
-from .mg1 import allen_cunneen, kingman, kingman_bound, md1, mg1, sakasegawa
-from .priority import (cobham, combine_classes, np_priority_mg1, np_priority_mmc,
+from mqsim.theory.mg1 import allen_cunneen, kingman, kingman_bound, md1, mg1, sakasegawa
+from mqsim.theory.priority import (cobham, combine_classes, np_priority_mg1, np_priority_mmc,
                        pr_priority_mg1, pr_priority_mmc)
-from .results import QueueMetrics, UnstableError
-from .select import Prediction, for_scenario
-from .sizing import (erlang_b_servers, erlang_b_traffic, erlang_c_servers, erlang_c_traffic,
+from mqsim.theory.results import QueueMetrics, UnstableError
+from mqsim.theory.select import Prediction, for_scenario
+from mqsim.theory.sizing import (erlang_b_servers, erlang_b_traffic, erlang_c_servers, erlang_c_traffic,
                      mmc_min_servers)
 
 __all__ = [

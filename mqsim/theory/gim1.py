@@ -16,8 +16,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from . import _check
-from .results import QueueMetrics, UnstableError
+from mqsim.model import validate
+from mqsim.theory.results import QueueMetrics, UnstableError
 
 __all__ = ["GIM1Metrics", "gi_m1"]
 
@@ -36,20 +36,20 @@ class GIM1Metrics(QueueMetrics):
 
     def wait_tail(self, t: float) -> float:
         """P(Wq > t) = sigma*exp(-mu(1-sigma)t), t in seconds."""
-        return self.sigma * math.exp(-self.decay * _check.nonneg("wait_tail", "t", t, "seconds"))
+        return self.sigma * math.exp(-self.decay * validate.nonneg("wait_tail.t", t, "seconds"))
 
     def wait_quantile(self, p: float) -> float:
         """p-quantile of Wq (s): ln(sigma/(1-p))/(mu(1-sigma)) if sigma > 1-p, else 0."""
-        p = _check.probability("wait_quantile", "p", p)
+        p = validate.probability("wait_quantile.p", p)
         return 0.0 if self.sigma <= 1.0 - p else math.log(self.sigma / (1.0 - p)) / self.decay
 
     def sojourn_tail(self, t: float) -> float:
         """P(T > t) = exp(-mu(1-sigma)t)."""
-        return math.exp(-self.decay * _check.nonneg("sojourn_tail", "t", t, "seconds"))
+        return math.exp(-self.decay * validate.nonneg("sojourn_tail.t", t, "seconds"))
 
     def sojourn_quantile(self, p: float) -> float:
         """p-quantile of the sojourn T (s): -ln(1-p)/(mu(1-sigma))."""
-        return -math.log1p(-_check.probability("sojourn_quantile", "p", p)) / self.decay
+        return -math.log1p(-validate.probability("sojourn_quantile.p", p)) / self.decay
 
 
 def gi_m1(interarrival: Any, mu: float, *, split: int = 1) -> GIM1Metrics:
@@ -63,11 +63,11 @@ def gi_m1(interarrival: Any, mu: float, *, split: int = 1) -> GIM1Metrics:
 
     Raises :class:`UnstableError` if rho = lam/mu >= 1.
     """
-    mu = _check.positive("gi_m1", "mu", mu, "per second")
-    split = _check.integer("gi_m1", "split", split, 1)
+    mu = validate.positive("gi_m1.mu", mu, "per second")
+    split = validate.integer("gi_m1.split", split, lo=1)
     if not hasattr(interarrival, "lst") or not hasattr(interarrival, "mean"):
         raise ValueError("gi_m1: interarrival must have .mean (s) and .lst(s), e.g. a mqsim.dist distribution")
-    mean_a = _check.positive("gi_m1", "interarrival.mean", interarrival.mean, "seconds") * split
+    mean_a = validate.positive("gi_m1.interarrival.mean", interarrival.mean, "seconds") * split
     lam = 1.0 / mean_a
     rho = lam / mu
     if rho >= 1:

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import math
 
-from . import _check
-from .results import QueueMetrics
+from mqsim.model import validate
+from mqsim.theory.results import QueueMetrics
 
 __all__ = ["mm1_ttl", "MM1_TTL"]
 
@@ -43,8 +43,8 @@ def mm1_ttl(lam: float, mu: float, ttl: float) -> QueueMetrics:
     ``Wq``/``W`` of served messages, ``Lq`` = time-average number ready, ``L`` = Lq + busy
     fraction, ``P_wait`` = P(a served message waits at all); extras hold ``P0``.
     """
-    lam = _check.positive("mm1_ttl", "lam", lam, "per second")
-    mu = _check.positive("mm1_ttl", "mu", mu, "per second")
+    lam = validate.positive("mm1_ttl.lam", lam, "per second")
+    mu = validate.positive("mm1_ttl.mu", mu, "per second")
     if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not math.isfinite(ttl) or ttl < 0:
         raise ValueError(f"mm1_ttl: ttl must be a finite number of seconds >= 0, got {ttl!r}")
     a = mu - lam

@@ -16,10 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from . import _check
-from .laws import bottleneck_throughput
-from .markovian import mmc
-from .results import QueueMetrics, UnstableError
+from mqsim.model import validate
+from mqsim.theory.laws import bottleneck_throughput
+from mqsim.theory.markovian import mmc
+from mqsim.theory.results import QueueMetrics, UnstableError
 
 __all__ = ["JacksonResult", "jackson", "tandem"]
 
@@ -74,23 +74,23 @@ def jackson(external_rates: Sequence[float], routing: Sequence[Sequence[float]],
     n = len(external_rates)
     if n == 0:
         raise ValueError("jackson: external_rates must have one entry per node (at least one)")
-    gamma = [_check.nonneg("jackson", f"external_rates[{i}]", g, "per second")
+    gamma = [validate.nonneg(f"jackson.external_rates[{i}]", g, "per second")
              for i, g in enumerate(external_rates)]
     if sum(gamma) <= 0:
         raise ValueError("jackson: external_rates must have a positive sum (per second)")
     if len(mu) != n:
         raise ValueError(f"jackson: mu must have {n} entries (one per node), got {len(mu)}")
-    mus = [_check.positive("jackson", f"mu[{i}]", m, "per second") for i, m in enumerate(mu)]
+    mus = [validate.positive(f"jackson.mu[{i}]", m, "per second") for i, m in enumerate(mu)]
     cs = [1] * n if c is None else list(c)
     if len(cs) != n:
         raise ValueError(f"jackson: c must have {n} entries (one per node), got {len(cs)}")
-    cs = [_check.integer("jackson", f"c[{i}]", ci, 1) for i, ci in enumerate(cs)]
+    cs = [validate.integer(f"jackson.c[{i}]", ci, lo=1) for i, ci in enumerate(cs)]
     if len(routing) != n or any(len(row) != n for row in routing):
         raise ValueError(f"jackson: routing must be a {n}x{n} matrix of probabilities")
     P = np.empty((n, n))
     for i in range(n):
         for j in range(n):
-            P[i, j] = _check.probability("jackson", f"routing[{i}][{j}]", routing[i][j], closed_right=True)
+            P[i, j] = validate.probability(f"jackson.routing[{i}][{j}]", routing[i][j], closed=True)
         if P[i].sum() > 1.0 + 1e-12:
             raise ValueError(f"jackson: routing[{i}] must sum to <= 1 (the rest leaves), got {P[i].sum():g}")
     A = np.eye(n) - P.T
@@ -123,7 +123,7 @@ def jackson(external_rates: Sequence[float], routing: Sequence[Sequence[float]],
 def tandem(lam: float, mu: Sequence[float], c: Sequence[int] | None = None) -> JacksonResult:
     """Queues in series fed by Poisson(``lam``) at the first node (Burke: each node is M/M/c_i
     with rate lam); end-to-end W is the sum of the node sojourns."""
-    lam = _check.positive("tandem", "lam", lam, "per second")
+    lam = validate.positive("tandem.lam", lam, "per second")
     n = len(mu)
     if n == 0:
         raise ValueError("tandem: mu must name at least one node")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from . import _check
+from mqsim.model import validate
 
 __all__ = ["kafka_saturation", "kafka_assignment", "kafka_mm1_wait"]
 
@@ -17,8 +17,8 @@ __all__ = ["kafka_saturation", "kafka_assignment", "kafka_mm1_wait"]
 def kafka_assignment(partitions: int, consumers: int, strategy: str = "range") -> list[list[int]]:
     """Partitions owned by each consumer: ``"range"`` (contiguous blocks, the first P mod n
     consumers one extra) or ``"round-robin"`` (partition p to consumer p mod n)."""
-    P = _check.integer("kafka_assignment", "partitions", partitions, 1)
-    n = _check.integer("kafka_assignment", "consumers", consumers, 1)
+    P = validate.integer("kafka_assignment.partitions", partitions, lo=1)
+    n = validate.integer("kafka_assignment.consumers", consumers, lo=1)
     if strategy == "round-robin":
         return [[p for p in range(P) if p % n == j] for j in range(n)]
     if strategy != "range":
@@ -35,9 +35,9 @@ def kafka_assignment(partitions: int, consumers: int, strategy: str = "range") -
 def kafka_saturation(partitions: int, consumers: int, mu: float) -> float:
     """Largest total rate (messages/s) a group keeps up with under uniform keys:
     X* = P mu / ceil(P/n) for n <= P, and P mu for n >= P (reference §2.16)."""
-    P = _check.integer("kafka_saturation", "partitions", partitions, 1)
-    n = _check.integer("kafka_saturation", "consumers", consumers, 1)
-    mu = _check.positive("kafka_saturation", "mu", mu, "per second")
+    P = validate.integer("kafka_saturation.partitions", partitions, lo=1)
+    n = validate.integer("kafka_saturation.consumers", consumers, lo=1)
+    mu = validate.positive("kafka_saturation.mu", mu, "per second")
     return P * mu / math.ceil(P / n) if n <= P else P * mu
 
 
@@ -45,10 +45,10 @@ def kafka_mm1_wait(lam: float, mu: float, partitions: int, consumers: int, strat
     """Mean sojourn W (s) over all messages with Poisson arrivals (lam/s total), uniform keys and
     exponential processing (mu/s): each consumer an M/M/1 at m*lam/P. Raises
     :class:`~mqsim.theory.UnstableError` naming rho when a consumer is overloaded."""
-    from .results import UnstableError
+    from mqsim.theory.results import UnstableError
 
-    lam = _check.positive("kafka_mm1_wait", "lam", lam, "per second")
-    mu = _check.positive("kafka_mm1_wait", "mu", mu, "per second")
+    lam = validate.positive("kafka_mm1_wait.lam", lam, "per second")
+    mu = validate.positive("kafka_mm1_wait.mu", mu, "per second")
     parts = kafka_assignment(partitions, consumers, strategy)
     P = len([p for ps in parts for p in ps])
     total = 0.0

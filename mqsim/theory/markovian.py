@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from . import _check
-from .results import QueueMetrics, UnstableError
+from mqsim.model import validate
+from mqsim.theory.results import QueueMetrics, UnstableError
 
 __all__ = [
     "MMcMetrics",
@@ -45,8 +45,8 @@ def erlang_b(c: int, a: float) -> float:
 
     Computed with the stable recursion B_0 = 1, B_k = a*B_{k-1}/(k + a*B_{k-1}).
     """
-    c = _check.integer("erlang_b", "c", c, 1)
-    a = _check.positive("erlang_b", "a", a, "Erlangs")
+    c = validate.integer("erlang_b.c", c, lo=1)
+    a = validate.positive("erlang_b.a", a, "Erlangs")
     return _erlang_b(c, a)
 
 
@@ -57,8 +57,8 @@ def erlang_c(c: int, a: float) -> float:
     C = B/(1 - rho*(1 - B)) with B = Erlang B(c, a) from its recursion (no factorials).
     Raises :class:`UnstableError` when rho >= 1.
     """
-    c = _check.integer("erlang_c", "c", c, 1)
-    a = _check.positive("erlang_c", "a", a, "Erlangs")
+    c = validate.integer("erlang_c.c", c, lo=1)
+    a = validate.positive("erlang_c.a", a, "Erlangs")
     rho = a / c
     if rho >= 1:
         raise UnstableError.of("erlang_c", "a/c", rho, "Erlang C needs a < c")
@@ -89,7 +89,7 @@ class MMcMetrics(QueueMetrics):
 
     def wait_tail(self, t: float) -> float:
         """P(Wq > t) = C*exp(-(c*mu - lam)*t), t in seconds (C = P_wait)."""
-        t = _check.nonneg("wait_tail", "t", t, "seconds")
+        t = validate.nonneg("wait_tail.t", t, "seconds")
         return self.P_wait * math.exp(-self.decay * t)
 
     def wait_cdf(self, t: float) -> float:
@@ -101,7 +101,7 @@ class MMcMetrics(QueueMetrics):
     def wait_quantile(self, p: float) -> float:
         """p-quantile of the wait Wq (s) over *all* messages: ln(C/(1-p))/(c*mu - lam) if
         C > 1 - p, else 0 (the atom at zero covers it)."""
-        p = _check.probability("wait_quantile", "p", p)
+        p = validate.probability("wait_quantile.p", p)
         if self.P_wait <= 1.0 - p:
             return 0.0
         return math.log(self.P_wait / (1.0 - p)) / self.decay
@@ -110,7 +110,7 @@ class MMcMetrics(QueueMetrics):
         """P(T > t) for the sojourn T = Wq + S (s). For c = 1, T ~ Exp(mu - lam). Otherwise,
         with d = c*mu - lam: exp(-mu*t) + C*mu/(mu - d)*(exp(-d*t) - exp(-mu*t)), and
         exp(-mu*t)*(1 + C*mu*t) when d = mu (evaluated without cancellation)."""
-        t = _check.nonneg("sojourn_tail", "t", t, "seconds")
+        t = validate.nonneg("sojourn_tail.t", t, "seconds")
         d, mu, C = self.decay, self.mu, self.P_wait
         if self.c == 1:
             return math.exp(-d * t)
@@ -128,7 +128,7 @@ class MMcMetrics(QueueMetrics):
     def sojourn_quantile(self, p: float) -> float:
         """p-quantile of the sojourn T (s): -ln(1-p)/(mu - lam) for c = 1, else solved by
         bisection on :meth:`sojourn_tail` (to machine precision)."""
-        p = _check.probability("sojourn_quantile", "p", p)
+        p = validate.probability("sojourn_quantile.p", p)
         if p == 0.0:
             return 0.0
         if self.c == 1:
@@ -150,7 +150,7 @@ class MMcMetrics(QueueMetrics):
     def prob_n(self, n: int) -> float:
         """P(N = n), N = number in system: C*(1-rho)*rho^(n-c) for n >= c, and
         p_{k-1} = p_k*k/a below c (stable downward recursion)."""
-        n = _check.integer("prob_n", "n", n, 0)
+        n = validate.integer("prob_n.n", n, lo=0)
         rho = self.lam / (self.c * self.mu)
         pc = self.P_wait * (1.0 - rho)
         if n >= self.c:
@@ -163,7 +163,7 @@ class MMcMetrics(QueueMetrics):
 
     def prob_at_least(self, n: int) -> float:
         """P(N >= n): C*rho^(n-c) for n >= c (rho^n for M/M/1)."""
-        n = _check.integer("prob_at_least", "n", n, 0)
+        n = validate.integer("prob_at_least.n", n, lo=0)
         rho = self.lam / (self.c * self.mu)
         if n >= self.c:
             return self.P_wait * rho ** (n - self.c)
@@ -176,9 +176,9 @@ class MMcMetrics(QueueMetrics):
 
 
 def _mmc(where: str, lam: float, mu: float, c: int, hint: str) -> MMcMetrics:
-    lam = _check.positive(where, "lam", lam, "per second")
-    mu = _check.positive(where, "mu", mu, "per second")
-    c = _check.integer(where, "c", c, 1)
+    lam = validate.positive(f"{where}.lam", lam, "per second")
+    mu = validate.positive(f"{where}.mu", mu, "per second")
+    c = validate.integer(f"{where}.c", c, lo=1)
     a = lam / mu
     rho = a / c
     if rho >= 1:
@@ -233,7 +233,7 @@ class FiniteMetrics(QueueMetrics):
 
     def prob_n(self, n: int) -> float:
         """P(N = n) for n in 0..K (0 above K)."""
-        n = _check.integer("prob_n", "n", n, 0)
+        n = validate.integer("prob_n.n", n, lo=0)
         return self.probs[n] if n <= self.K else 0.0
 
 
@@ -253,10 +253,10 @@ def _state_probs(a: float, c: int, K: int) -> list[float]:
 
 
 def _mmck(where: str, lam: float, mu: float, c: int, K: int) -> FiniteMetrics:
-    lam = _check.positive(where, "lam", lam, "per second")
-    mu = _check.positive(where, "mu", mu, "per second")
-    c = _check.integer(where, "c", c, 1)
-    K = _check.integer(where, "K", K, 1)
+    lam = validate.positive(f"{where}.lam", lam, "per second")
+    mu = validate.positive(f"{where}.mu", mu, "per second")
+    c = validate.integer(f"{where}.c", c, lo=1)
+    K = validate.integer(f"{where}.K", K, lo=1)
     if K < c:
         raise ValueError(f"{where}: K must be an integer >= c (= {c}), the total capacity "
                          f"including messages in service, got {K}")

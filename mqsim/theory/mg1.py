@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 
-from . import _check
-from .markovian import _erlang_b
-from .results import QueueMetrics, UnstableError
+from mqsim.model import validate
+from mqsim.theory.markovian import _erlang_b
+from mqsim.theory.results import QueueMetrics, UnstableError
 
 __all__ = ["mg1", "md1", "kingman", "kingman_bound", "allen_cunneen", "sakasegawa"]
 
@@ -37,9 +37,9 @@ def mg1(lam: float, mean: float, scv: float) -> QueueMetrics:
     Lq = lam*Wq; W = Wq + E[S]; L = lam*W; P_wait = rho (PASTA). The same mean holds for any
     non-preemptive order that ignores service times. Raises :class:`UnstableError` if rho >= 1.
     """
-    lam = _check.positive("mg1", "lam", lam, "per second")
-    mean = _check.positive("mg1", "mean", mean, "seconds")
-    scv = _check.nonneg("mg1", "scv", scv)
+    lam = validate.positive("mg1.lam", lam, "per second")
+    mean = validate.positive("mg1.mean", mean, "seconds")
+    scv = validate.nonneg("mg1.scv", scv)
     rho = _rho("mg1", lam, mean)
     es2 = mean * mean * (1.0 + scv)
     Wq = lam * es2 / (2.0 * (1.0 - rho))
@@ -52,8 +52,8 @@ def mg1(lam: float, mean: float, scv: float) -> QueueMetrics:
 def md1(lam: float, d: float) -> QueueMetrics:
     """M/D/1: P-K with scv = 0, Wq = rho/(2*mu*(1-rho)) (half of M/M/1's), service time ``d``
     seconds. extras: p0 = 1 - rho and p1 = (1-rho)(e^rho - 1)."""
-    lam = _check.positive("md1", "lam", lam, "per second")
-    d = _check.positive("md1", "d", d, "seconds")
+    lam = validate.positive("md1.lam", lam, "per second")
+    d = validate.positive("md1.d", d, "seconds")
     _rho("md1", lam, d)
     r = mg1(lam, d, 0.0)
     extras = dict(r.extras, p0=1.0 - r.rho, p1=(1.0 - r.rho) * math.expm1(r.rho))
@@ -63,8 +63,8 @@ def md1(lam: float, d: float) -> QueueMetrics:
 
 
 def _gg_args(where: str, lam: float, ca2: float, mean_s: float, cs2: float) -> tuple[float, float, float, float]:
-    return (_check.positive(where, "lam", lam, "per second"), _check.nonneg(where, "ca2", ca2),
-            _check.positive(where, "mean_s", mean_s, "seconds"), _check.nonneg(where, "cs2", cs2))
+    return (validate.positive(f"{where}.lam", lam, "per second"), validate.nonneg(f"{where}.ca2", ca2),
+            validate.positive(f"{where}.mean_s", mean_s, "seconds"), validate.nonneg(f"{where}.cs2", cs2))
 
 
 def kingman(lam: float, ca2: float, mean_s: float, cs2: float) -> QueueMetrics:
@@ -98,7 +98,7 @@ def allen_cunneen(lam: float, ca2: float, mean_s: float, cs2: float, c: int) -> 
     False). ``P_wait`` is C(c, a), itself an approximation outside M/M/c. For c = 1 this is
     Kingman's approximation."""
     lam, ca2, mean_s, cs2 = _gg_args("allen_cunneen", lam, ca2, mean_s, cs2)
-    c = _check.integer("allen_cunneen", "c", c, 1)
+    c = validate.integer("allen_cunneen.c", c, lo=1)
     rho = _rho("allen_cunneen", lam, mean_s, c)
     a = lam * mean_s
     b = _erlang_b(c, a)
@@ -115,7 +115,7 @@ def sakasegawa(lam: float, ca2: float, mean_s: float, cs2: float, c: int) -> Que
     Wq ≈ ((ca2 + cs2)/2) * rho^(sqrt(2(c+1)) - 1)/(c(1-rho)) * E[S]. Not exact even for M/M/c.
     ``P_wait`` is reported as nan (the formula gives none)."""
     lam, ca2, mean_s, cs2 = _gg_args("sakasegawa", lam, ca2, mean_s, cs2)
-    c = _check.integer("sakasegawa", "c", c, 1)
+    c = validate.integer("sakasegawa.c", c, lo=1)
     rho = _rho("sakasegawa", lam, mean_s, c)
     Wq = (ca2 + cs2) / 2.0 * rho ** (math.sqrt(2.0 * (c + 1)) - 1.0) / (c * (1.0 - rho)) * mean_s
     W = Wq + mean_s

@@ -20,9 +20,9 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
-from . import _check
-from .markovian import _erlang_b, mmc
-from .results import QueueMetrics
+from mqsim.model import validate
+from mqsim.theory.markovian import _erlang_b, mmc
+from mqsim.theory.results import QueueMetrics
 
 __all__ = ["np_priority_mg1", "np_priority_mmc", "pr_priority_mg1", "pr_priority_mmc",
            "cobham", "combine_classes"]
@@ -41,9 +41,9 @@ def _classes(where: str, classes: Sequence[Sequence[float]]) -> list[tuple[float
     for i, cl in enumerate(classes):
         if len(cl) != 3:
             raise ValueError(f"{where}: classes[{i}] must be (lam, mean, second_moment), got {cl!r}")
-        lam = _check.positive(where, f"classes[{i}].lam", cl[0], "per second")
-        m = _check.positive(where, f"classes[{i}].mean", cl[1], "seconds")
-        s2 = _check.positive(where, f"classes[{i}].second_moment", cl[2], "seconds^2")
+        lam = validate.positive(f"{where}.classes[{i}].lam", cl[0], "per second")
+        m = validate.positive(f"{where}.classes[{i}].mean", cl[1], "seconds")
+        s2 = validate.positive(f"{where}.classes[{i}].second_moment", cl[2], "seconds^2")
         if s2 < m * m * (1.0 - 1e-12):
             raise ValueError(f"{where}: classes[{i}].second_moment must be >= mean^2 (= {m * m:g}), got {s2!r}")
         out.append((lam, m, max(s2, m * m)))
@@ -53,7 +53,7 @@ def _classes(where: str, classes: Sequence[Sequence[float]]) -> list[tuple[float
 def _rates(where: str, lams: Sequence[float]) -> list[float]:
     if len(lams) == 0:
         raise ValueError(f"{where}: lams must name at least one class rate")
-    return [_check.positive(where, f"lams[{i}]", x, "per second") for i, x in enumerate(lams)]
+    return [validate.positive(f"{where}.lams[{i}]", x, "per second") for i, x in enumerate(lams)]
 
 
 def _unstable(model: str, formula: str, rho: float, x: float, extras: dict) -> QueueMetrics:
@@ -114,8 +114,8 @@ def np_priority_mmc(lams: Sequence[float], mu: float, c: int) -> list[QueueMetri
     a = sum lam/mu, C = Erlang C (Larson–Odoni 4.111–4.112). ``P_wait`` = C for every class.
     """
     lams = _rates("np_priority_mmc", lams)
-    mu = _check.positive("np_priority_mmc", "mu", mu, "per second")
-    c = _check.integer("np_priority_mmc", "c", c, 1)
+    mu = validate.positive("np_priority_mmc.mu", mu, "per second")
+    c = validate.integer("np_priority_mmc.c", c, lo=1)
     a = sum(lams) / mu
     total = a / c
     if total < 1.0:
@@ -175,8 +175,8 @@ def pr_priority_mmc(lams: Sequence[float], mu: float, c: int) -> list[QueueMetri
     ``P_wait`` = Erlang C of the classes 1..k (all servers busy with them).
     """
     lams = _rates("pr_priority_mmc", lams)
-    mu = _check.positive("pr_priority_mmc", "mu", mu, "per second")
-    c = _check.integer("pr_priority_mmc", "c", c, 1)
+    mu = validate.positive("pr_priority_mmc.mu", mu, "per second")
+    c = validate.integer("pr_priority_mmc.c", c, lo=1)
     total = sum(lams) / (c * mu)
     x = _served_rates(lams, [1.0 / (c * mu)] * len(lams))
     model = f"M/M/{c}"

@@ -34,11 +34,11 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .gim1 import gi_m1
-from .markovian import erlang_b, mmc, mmck, mmck_drop_head
-from .mg1 import ALLEN_CUNNEEN, KINGMAN, allen_cunneen, kingman, md1, mg1
-from .priority import COBHAM, COBHAM_MMC, combine_classes, np_priority_mg1, np_priority_mmc
-from .results import QueueMetrics
+from mqsim.theory.gim1 import gi_m1
+from mqsim.theory.markovian import erlang_b, mmc, mmck, mmck_drop_head
+from mqsim.theory.mg1 import ALLEN_CUNNEEN, KINGMAN, allen_cunneen, kingman, md1, mg1
+from mqsim.theory.priority import COBHAM, COBHAM_MMC, combine_classes, np_priority_mg1, np_priority_mmc
+from mqsim.theory.results import QueueMetrics
 
 __all__ = ["Prediction", "for_scenario"]
 
@@ -88,7 +88,7 @@ class Prediction:
 
 # --------------------------------------------------------------------------------------------
 def _is_exponential(d: Any) -> bool:
-    from ..dist import Exponential, Gamma, HyperExponential
+    from mqsim.model.dist import Exponential, Gamma, HyperExponential
 
     if isinstance(d, Exponential):
         return True
@@ -108,7 +108,7 @@ def _common_exp_mean(dists: list[Any]) -> float | None:
 
 
 def _common_det(dists: list[Any]) -> float | None:
-    from ..dist import Deterministic
+    from mqsim.model.dist import Deterministic
 
     if not all(isinstance(d, Deterministic) for d in dists):
         return None
@@ -126,7 +126,7 @@ def _moments(mix: list[tuple[int, int, float, Any]]) -> tuple[float, float, floa
 
 def _kafka(ks: Any) -> Prediction:
     """A Kafka consumer group: each member an M/M/1 over its partitions (uniform keys)."""
-    from .kafka import kafka_assignment
+    from mqsim.theory.kafka import kafka_assignment
 
     g, t = ks.group, ks.topic
     lam = ks.arrival_rate
@@ -235,7 +235,7 @@ def for_scenario(sc: Any) -> Prediction:
     beyond = _beyond_basic(sc)
     if beyond == ["a queue TTL"] and c == 1 and pf == 1 and q.max_length is None \
             and all(p.is_poisson for p in prods) and _common_exp_mean([d for *_, d in mix]) is not None:
-        from .impatience import mm1_ttl
+        from mqsim.theory.impatience import mm1_ttl
 
         return _ok(mm1_ttl(lam, 1.0 / mean_s, q.ttl), "Poisson arrivals, one consumer with prefetch 1 and "
                    f"exponential service, ready messages expire after the queue TTL {q.ttl:g} s: deterministic "
@@ -412,7 +412,7 @@ def _fifo(prods, lam, mean_s, cs2, c, K, overflow, pf, rho, poisson, dists, note
 
 
 def _round_robin(sc, prods, mix, lam, mean_s, cs2, c, rho, poisson, dists, notes) -> Prediction:
-    from ..dist import Exponential
+    from mqsim.model.dist import Exponential
 
     head = (f"prefetch 0 (unlimited) with {c} consumers: RabbitMQ pushes every message at once, "
             f"round-robin, so each consumer gets every {_ordinal(c)} message and keeps its own FIFO line; "

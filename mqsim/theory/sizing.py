@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 
-from . import _check
-from .markovian import _erlang_b, mmc
+from mqsim.model import validate
+from mqsim.theory.markovian import _erlang_b, mmc
 
 __all__ = ["erlang_b_servers", "erlang_b_traffic", "erlang_c_servers", "erlang_c_traffic",
            "mmc_min_servers"]
@@ -33,8 +33,8 @@ def _bisect(f, lo: float, hi: float) -> float:
 
 def erlang_b_servers(a: float, blocking: float) -> int:
     """Smallest c with Erlang B(c, a) <= ``blocking`` (a probability in (0, 1))."""
-    a = _check.positive("erlang_b_servers", "a", a, "Erlangs")
-    target = _check.probability("erlang_b_servers", "blocking", blocking)
+    a = validate.positive("erlang_b_servers.a", a, "Erlangs")
+    target = validate.probability("erlang_b_servers.blocking", blocking)
     if target <= 0:
         raise ValueError("erlang_b_servers: blocking must be in (0, 1), got 0")
     b, k = 1.0, 0
@@ -48,8 +48,8 @@ def erlang_b_servers(a: float, blocking: float) -> int:
 
 def erlang_b_traffic(c: int, blocking: float) -> float:
     """Offered load a (Erlangs) that ``c`` servers carry at Erlang B blocking ``blocking``."""
-    c = _check.integer("erlang_b_traffic", "c", c, 1)
-    target = _check.probability("erlang_b_traffic", "blocking", blocking)
+    c = validate.integer("erlang_b_traffic.c", c, lo=1)
+    target = validate.probability("erlang_b_traffic.blocking", blocking)
     if target <= 0:
         raise ValueError("erlang_b_traffic: blocking must be in (0, 1), got 0")
     hi = float(c)
@@ -67,8 +67,8 @@ def _erlang_c(c: int, a: float) -> float:
 
 def erlang_c_servers(a: float, wait_prob: float) -> int:
     """Smallest c > a with Erlang C(c, a) = P(wait) <= ``wait_prob`` (in (0, 1))."""
-    a = _check.positive("erlang_c_servers", "a", a, "Erlangs")
-    target = _check.probability("erlang_c_servers", "wait_prob", wait_prob)
+    a = validate.positive("erlang_c_servers.a", a, "Erlangs")
+    target = validate.probability("erlang_c_servers.wait_prob", wait_prob)
     if target <= 0:
         raise ValueError("erlang_c_servers: wait_prob must be in (0, 1), got 0")
     c = math.floor(a) + 1
@@ -81,8 +81,8 @@ def erlang_c_servers(a: float, wait_prob: float) -> int:
 
 def erlang_c_traffic(c: int, wait_prob: float) -> float:
     """Offered load a < c (Erlangs) at which ``c`` servers have Erlang C(c, a) = ``wait_prob``."""
-    c = _check.integer("erlang_c_traffic", "c", c, 1)
-    target = _check.probability("erlang_c_traffic", "wait_prob", wait_prob)
+    c = validate.integer("erlang_c_traffic.c", c, lo=1)
+    target = validate.probability("erlang_c_traffic.wait_prob", wait_prob)
     if target <= 0:
         raise ValueError("erlang_c_traffic: wait_prob must be in (0, 1), got 0")
     return _bisect(lambda x: _erlang_c(c, x) - target, 0.0, float(c))
@@ -91,10 +91,10 @@ def erlang_c_traffic(c: int, wait_prob: float) -> float:
 def mmc_min_servers(lam: float, mu: float, t: float, max_prob: float) -> int:
     """Smallest c with P(Wq > t) <= ``max_prob`` in M/M/c (``t`` in seconds, rates per second),
     e.g. "fewest consumers such that at most 5 % of messages wait more than 0.5 s"."""
-    lam = _check.positive("mmc_min_servers", "lam", lam, "per second")
-    mu = _check.positive("mmc_min_servers", "mu", mu, "per second")
-    t = _check.nonneg("mmc_min_servers", "t", t, "seconds")
-    target = _check.probability("mmc_min_servers", "max_prob", max_prob)
+    lam = validate.positive("mmc_min_servers.lam", lam, "per second")
+    mu = validate.positive("mmc_min_servers.mu", mu, "per second")
+    t = validate.nonneg("mmc_min_servers.t", t, "seconds")
+    target = validate.probability("mmc_min_servers.max_prob", max_prob)
     c = math.floor(lam / mu) + 1
     while mmc(lam, mu, c).wait_tail(t) > target:
         c += 1

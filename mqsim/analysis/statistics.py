@@ -18,8 +18,8 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from .result import Result
-    from .scenario import Scenario
+    from mqsim.sim.result import Result
+    from mqsim.model.scenario import Scenario
 
 __all__ = ["replicate_overall", "replication_values", "running_ci", "replications_needed", "replications_until",
            "naive_ci", "interval_coverage",
@@ -37,9 +37,9 @@ def replicate_overall(scenario: "Scenario", n: int = 10, seed: int = 0, horizon:
     """
     import pandas as pd
 
-    from .engine import check_run_window, simulate
-    from .experiment import replication_seed
-    from .streams import resolve_seed
+    from mqsim.sim.simpy.engine import check_run_window, simulate
+    from mqsim.experiments.replications import replication_seed
+    from mqsim.sim.streams import resolve_seed
 
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n: number of replications must be an integer >= 1, got {n!r}")
@@ -58,7 +58,7 @@ def replication_values(scenario: "Scenario", metric: str = "Wq", n: int = 10, se
                        horizon: float = 10_000.0, warmup: float = 0.0, *, first: int = 0) -> np.ndarray:
     """The overall ``metric`` of replications ``first`` .. ``first + n - 1``, in replication order
     (see :func:`replicate_overall`). Adding replications never changes the earlier values."""
-    from .metrics import METRIC_COLUMNS
+    from mqsim.analysis.metrics import METRIC_COLUMNS
 
     if metric not in METRIC_COLUMNS:
         raise ValueError(f"metric: must be one of {', '.join(METRIC_COLUMNS)}; got {metric!r}")
@@ -171,9 +171,9 @@ def interval_coverage(scenario: "Scenario", exact: float, runs: int = 40, seed: 
     """
     import pandas as pd
 
-    from .engine import check_run_window, simulate
-    from .experiment import replication_seed
-    from .streams import resolve_seed
+    from mqsim.sim.simpy.engine import check_run_window, simulate
+    from mqsim.experiments.replications import replication_seed
+    from mqsim.sim.streams import resolve_seed
 
     horizon, warmup = check_run_window(horizon, warmup)
     seed = resolve_seed(seed)
@@ -238,9 +238,9 @@ def warmup_curve(scenario: "Scenario", n: int = 20, seed: int = 0, messages: int
     """
     import pandas as pd
 
-    from .engine import simulate
-    from .experiment import replication_seed
-    from .streams import resolve_seed
+    from mqsim.sim.simpy.engine import simulate
+    from mqsim.experiments.replications import replication_seed
+    from mqsim.sim.streams import resolve_seed
 
     for name, v in (("n", n), ("messages", messages), ("batch", batch)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < (2 if name == "n" else 1):

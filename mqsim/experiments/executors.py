@@ -1,0 +1,180 @@
+"""Where replications run: in this process, a local process pool, any ``concurrent.futures``
+executor, or a Dask cluster.
+
+Every experiment (:func:`mqsim.replicate`, :func:`mqsim.sweep`, :func:`mqsim.size_consumers`)
+cuts its work into independent *work units*, picklable top-level functions of
+``(scenario, seed, horizon, warmup, ...)`` whose result depends on nothing else, and hands them to
+a :class:`Runner`. Results are put back in submission order, so the same seeds give identical
+tables on every executor.
+
+``executor`` accepts:
+
+===========================  =================================================================
+``None`` / ``"auto"``        a local process pool with ``n_jobs`` workers (default: every core
+                             this process may use); a batch estimated under
+                             :data:`SEQUENTIAL_BELOW` simulated messages, a single unit, or
+                             ``n_jobs=1`` runs in this process instead (a pool would cost more
+                             than it saves)
+``"sequential"``             always in this process, in order
+``"process"``                always a local process pool
+``"dask"``                   a Dask ``LocalCluster`` (``n_jobs`` single-threaded worker
+                             processes on 127.0.0.1, ``dashboard_address=None``: no dashboard
+                             is served) started for the call and closed after it; needs the
+                             ``dask`` extra (``pip install 'mqsim[dask]'``)
+a ``distributed.Client``     its ``get_executor()`` (your cluster; left running)
+a ``concurrent.futures``     used as given (left running), e.g. a ``ThreadPoolExecutor`` or
+``Executor``                 an MPI / cloud executor
+===========================  =================================================================
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from typing import Any, Callable, Sequence
+
+from mqsim.experiments.progress import progress_bar
+
+__all__ = ["Runner", "resolve_n_jobs", "SEQUENTIAL_BELOW", "EXECUTOR_NAMES"]
+
+#: an ``"auto"`` batch simulating fewer messages than this (about a second of work) runs in-process
+SEQUENTIAL_BELOW = 150_000
+EXECUTOR_NAMES = ("auto", "sequential", "process", "dask")
+
+
+def _cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def resolve_n_jobs(n_jobs: int | None) -> int:
+    """Number of workers: ``None`` or -1 = every usable core, else an integer >= 1."""
+    if n_jobs is None or (isinstance(n_jobs, int) and not isinstance(n_jobs, bool) and n_jobs == -1):
+        return _cores()
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
+        raise ValueError(f"n_jobs: must be None, -1 (all cores) or an integer >= 1, got {n_jobs!r}")
+    return n_jobs
+
+
+def _is_dask_client(obj: Any) -> bool:
+    mod = type(obj).__module__ or ""
+    return mod.split(".")[0] == "distributed" and callable(getattr(obj, "get_executor", None))
+
+
+class Runner:
+    """Runs batches of work units on one executor, reusing it between batches.
+
+    >>> with Runner("auto", n_jobs=4) as run:
+    ...     results = run.map(fn, [(sc, seed, 1000.0, 100.0) for seed in seeds], work=4 * 2400)
+
+    ``map`` returns the results in the order of ``tasks`` whatever the executor, shows a
+    progress bar (see :mod:`mqsim.progress`) and re-raises the first failure.
+    """
+
+    def __init__(self, executor: Any = None, *, n_jobs: int | None = None, progress: bool | None = None):
+        self.n_jobs = resolve_n_jobs(n_jobs)
+        self.progress = progress
+        self._spec = "auto" if executor is None else executor
+        self._owned: list[Any] = []  # things we started and must close
+        self._executor: Executor | None = None
+        if isinstance(self._spec, str):
+            if self._spec not in EXECUTOR_NAMES:
+                raise ValueError(f"executor: must be one of {', '.join(map(repr, EXECUTOR_NAMES))}, a "
+                                 f"concurrent.futures.Executor or a distributed.Client; got {executor!r}")
+        elif isinstance(self._spec, Executor):
+            self._executor = self._spec
+        elif _is_dask_client(self._spec):
+            self._executor = self._spec.get_executor()
+        else:
+            raise ValueError(f"executor: must be one of {', '.join(map(repr, EXECUTOR_NAMES))}, a "
+                             f"concurrent.futures.Executor or a distributed.Client; got {type(executor).__name__}")
+
+    # ---- lifecycle ----------------------------------------------------------------------
+    def __enter__(self) -> "Runner":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Shut down whatever this runner started (a process pool, a Dask cluster)."""
+        for thing in reversed(self._owned):
+            try:
+                if isinstance(thing, Executor):
+                    thing.shutdown(wait=True, cancel_futures=True)
+                else:
+                    thing.close()
+            except Exception:  # pragma: no cover - best effort on shutdown
+                pass
+        self._owned.clear()
+        if isinstance(self._spec, str):
+            self._executor = None
+
+    @property
+    def name(self) -> str:
+        """What runs the work: ``sequential``, ``process``, ``dask`` or the executor's class."""
+        if isinstance(self._spec, str):
+            return self._spec
+        return type(self._executor).__name__
+
+    def _pool(self) -> Executor:
+        if self._executor is not None:
+            return self._executor
+        if self._spec == "dask":
+            try:
+                from distributed import Client, LocalCluster
+            except ImportError:
+                raise ImportError("executor='dask' needs Dask: pip install 'mqsim[dask]'") from None
+            import warnings
+
+            with warnings.catch_warnings():
+                # no dashboard; the scheduler's bare HTTP endpoint moves off a busy port quietly
+                warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
+                cluster = LocalCluster(n_workers=self.n_jobs, threads_per_worker=1, processes=True,
+                                       host="127.0.0.1", dashboard_address=None)
+            client = Client(cluster)
+            self._owned += [cluster, client]
+            self._executor = client.get_executor()
+        else:
+            pool = ProcessPoolExecutor(max_workers=self.n_jobs)
+            self._owned.append(pool)
+            self._executor = pool
+        return self._executor
+
+    def _sequential(self, n_tasks: int, work: float | None) -> bool:
+        if self._spec == "sequential":
+            return True
+        if self._spec != "auto":
+            return False
+        if self.n_jobs == 1 or n_tasks < 2:
+            return True
+        return work is not None and work < SEQUENTIAL_BELOW
+
+    # ---- running ------------------------------------------------------------------------
+    def map(self, fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], *, desc: str = "",
+            work: float | None = None) -> list[Any]:
+        """``[fn(*t) for t in tasks]``, possibly in parallel; ``work`` is the batch's estimated
+        number of simulated messages (used by ``"auto"`` to stay in-process for tiny batches)."""
+        tasks = list(tasks)
+        if not tasks:
+            return []
+        out: list[Any] = [None] * len(tasks)
+        with progress_bar(len(tasks), desc, self.progress) as bar:
+            if self._sequential(len(tasks), work):
+                for i, t in enumerate(tasks):
+                    out[i] = fn(*t)
+                    bar.update(1)
+                return out
+            ex = self._pool()
+            futures: dict[Future, int] = {ex.submit(fn, *t): i for i, t in enumerate(tasks)}
+            try:
+                for f in as_completed(futures):
+                    out[futures[f]] = f.result()
+                    bar.update(1)
+            except BaseException:
+                for f in futures:
+                    f.cancel()
+                raise
+        return out

@@ -1,0 +1,502 @@
+"""Independent replications with Student-t confidence intervals, and sweeps over scenario fields.
+
+Replication ``r`` of a run with seed ``s`` uses the run seed :func:`replication_seed` ``(s, r)``,
+which depends only on ``(s, r)``: adding replications never changes earlier ones, and the same
+``(seed, n)`` gives identical numbers whatever executes them (in this process, a process pool,
+a Dask cluster: see :mod:`mqsim.executors`).
+
+* :func:`replicate` runs ``n`` replications, or with ``rel_precision`` keeps adding them until
+  every requested metric's confidence-interval half-width is within that fraction of its mean
+  (up to ``max_n``). ``warmup="auto"`` picks the warm-up by MSER-5 on a pilot run
+  (:mod:`mqsim.warmup`).
+* :func:`sweep` replicates a scenario at every point of a full-factorial grid of dotted
+  paths, with common random numbers, and sets the formula beside each simulated figure.
+
+The work units, :func:`run_replication` and :func:`mqsim.warmup.pilot_warmup`, are picklable
+top-level functions of ``(scenario, seed, horizon, warmup)``.
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import product
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from mqsim.sim.simpy.engine import check_run_window
+from mqsim.sim.run import simulate
+from mqsim.analysis.metrics import METRIC_COLUMNS
+from mqsim.model.scenario import Scenario
+from mqsim.sim.streams import resolve_seed
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from mqsim.analysis.warmup import WarmupResult
+
+__all__ = ["replicate", "sweep", "Replications", "confidence_interval", "replication_seed", "pilot_seed",
+           "run_replication", "PRECISION_METRICS"]
+
+#: metrics a precision-based stop watches when none are named
+PRECISION_METRICS = ("L", "Lq", "W", "Wq")
+
+
+def replication_seed(seed: int, r: int) -> int:
+    """The run seed of replication ``r`` (>= 0) of an experiment seeded with ``seed``."""
+    return int(np.random.SeedSequence([int(seed), int(r)]).generate_state(1, np.uint64)[0])
+
+
+def pilot_seed(seed: int, k: int = 0) -> int:
+    """The run seed of warm-up pilot run ``k`` of an experiment seeded with ``seed`` (independent
+    of every :func:`replication_seed`)."""
+    return int(np.random.SeedSequence([int(seed), int(k)], spawn_key=(0x5EED,)).generate_state(1, np.uint64)[0])
+
+
+def _auto_warmups(run: Any, scs: Sequence[Scenario], seed: int, horizon: float, series: str,
+                  pilots: int) -> list["WarmupResult"]:
+    """MSER-5 warm-up of each scenario from ``pilots`` averaged pilot runs (all in one batch)."""
+    from mqsim.analysis.warmup import combine_pilots, pilot_warmup
+
+    tasks = [(sc, pilot_seed(seed, k), horizon, series) for sc in scs for k in range(pilots)]
+    work = sum(sc.arrival_rate for sc in scs) * horizon * pilots
+    res = run.map(pilot_warmup, tasks, desc="warm-up pilots", work=work)
+    return [combine_pilots(res[i * pilots:(i + 1) * pilots]) for i in range(len(scs))]
+
+
+def confidence_interval(x: Iterable[float], confidence: float = 0.95) -> tuple[float, float, float]:
+    """(mean, low, high): Student-t interval for the mean of i.i.d. values ``x`` (NaNs ignored).
+
+    Needs at least two finite values; with fewer the bounds are NaN.
+    """
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence: must be in (0, 1), got {confidence!r}")
+    a = np.asarray(list(x), dtype=float)
+    a = a[np.isfinite(a)]
+    n = a.size
+    if n == 0:
+        return (math.nan, math.nan, math.nan)
+    m = float(a.mean())
+    if n < 2:
+        return (m, math.nan, math.nan)
+    from scipy import stats
+
+    h = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * a.std(ddof=1) / math.sqrt(n))
+    return (m, m - h, m + h)
+
+
+# --------------------------------------------------------------------------------------------
+# the work unit
+# --------------------------------------------------------------------------------------------
+def _as_scenario(scenario: Any) -> Scenario:
+    if isinstance(scenario, Scenario) or type(scenario).__name__ == "KafkaScenario":
+        return scenario
+    if isinstance(scenario, Mapping):
+        from mqsim.model.yaml_io import scenario_from_dict
+
+        return scenario_from_dict(scenario)
+    raise ValueError(f"scenario: must be a mqsim.Scenario or its dict form, got {type(scenario).__name__}")
+
+
+def _extras_for(res: Any, rows: list[tuple[str, Any]], specs: Sequence[Any]) -> list[dict[str, float]]:
+    from mqsim.sim.records import OUTCOMES
+    from mqsim.experiments.slo import extra_metric_values
+
+    a = res.arrays
+    oc = a["outcome"]
+    acked = oc == OUTCOMES.index("acked")
+    alive = np.isin(oc, [OUTCOMES.index("ready"), OUTCOMES.index("in_flight")])
+    names = [p.name for p in res.scenario.producers]
+    out = []
+    for group, key in rows:
+        if group == "all":
+            mask = slice(None)
+        elif group == "producer":
+            mask = a["producer"] == names.index(key)
+        elif group == "priority":
+            mask = a["priority"] == key
+        else:
+            mask = (res.messages[group] == key).to_numpy()
+        out.append(extra_metric_values(specs, a["t_publish"][mask], a["t_start"][mask], a["t_done"][mask],
+                                       acked[mask], alive[mask], res.warmup, res.horizon))
+    return out
+
+
+def run_replication(scenario: Any, seed: int, horizon: float, warmup: float,
+                    by: tuple[str, ...] = ("producer", "priority"),
+                    extra_metrics: tuple[str, ...] = ()) -> "pd.DataFrame":
+    """Work unit: one run of ``scenario`` (a :class:`Scenario` or its dict form) with run seed
+    ``seed`` over ``horizon`` seconds, statistics after ``warmup`` seconds; returns its summary
+    rows (group, key, every metric of :data:`METRIC_COLUMNS`, then ``extra_metrics``, see
+    :mod:`mqsim.slo`). Top-level and picklable: any executor can run it."""
+    import pandas as pd
+
+    sc = _as_scenario(scenario)
+    res = simulate(sc, horizon, warmup, seed=seed, trace=False, engine="auto")
+    by = tuple(by)
+    if by:
+        df = res.summary(by)
+    else:  # fast path: no per-group frames
+        df = pd.DataFrame([{"group": "all", "key": "all", **res.overall()}], columns=["group", "key", *METRIC_COLUMNS])
+    if extra_metrics:
+        from mqsim.experiments.slo import parse_metric
+
+        specs = [parse_metric(m) for m in extra_metrics]
+        vals = _extras_for(res, list(zip(df["group"], df["key"])), specs)
+        for sp in specs:
+            if sp.extra:
+                df[sp.name] = [v[sp.name] for v in vals]
+    return df
+
+
+# --------------------------------------------------------------------------------------------
+# replications
+# --------------------------------------------------------------------------------------------
+class Replications:
+    """Per-replication summaries (:attr:`runs`) and their confidence intervals (:meth:`table`).
+
+    Attributes: scenario, runs (one row per replication and summary group), seed, horizon and
+    warmup (seconds: the warm-up actually used), warmup_info (the :class:`WarmupResult` when
+    ``warmup="auto"``, else None), rel_precision, precision_metrics and converged (for a
+    precision-based stop, else None), extra_metrics (metric columns beyond
+    :data:`METRIC_COLUMNS`).
+    """
+
+    def __init__(self, scenario: Scenario, runs: "pd.DataFrame", *, seed: int, horizon: float, warmup: float,
+                 warmup_info: "WarmupResult | None" = None, rel_precision: float | None = None,
+                 precision_metrics: tuple[str, ...] = (), converged: bool | None = None,
+                 extra_metrics: tuple[str, ...] = (), confidence: float = 0.95):
+        self.scenario = scenario
+        self.runs = runs
+        self.seed = seed
+        self.horizon = horizon
+        self.warmup = warmup
+        self.warmup_info = warmup_info
+        self.rel_precision = rel_precision
+        self.precision_metrics = tuple(precision_metrics)
+        self.converged = converged
+        self.extra_metrics = tuple(extra_metrics)
+        self.confidence = confidence
+
+    @property
+    def n(self) -> int:
+        return int(self.runs["replication"].nunique())
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        """Every metric column of :attr:`runs`."""
+        return tuple(METRIC_COLUMNS) + tuple(m for m in self.extra_metrics if m not in METRIC_COLUMNS)
+
+    def __repr__(self) -> str:
+        s = (f"<mqsim.Replications n={self.n} seed={self.seed} horizon={self.horizon:g}s "
+             f"warmup={self.warmup:g}s{' (MSER-5)' if self.warmup_info is not None else ''}")
+        if self.rel_precision is not None:
+            s += (f" rel_precision={self.rel_precision:g} on {','.join(self.precision_metrics)}: "
+                  f"{'reached' if self.converged else 'NOT reached (cap)'}")
+        return s + ">"
+
+    def table(self, confidence: float = 0.95, *, theory: bool = False) -> "pd.DataFrame":
+        """Tidy rows (group, key, metric, n, mean, std, ci_low, ci_high, half_width); with
+        ``theory=True`` also ``theory``, ``formula`` and ``exact`` from
+        :func:`mqsim.theory.for_scenario` (NaN where no formula predicts the row)."""
+        import pandas as pd
+
+        long = self.runs.melt(id_vars=["replication", "group", "key"], value_vars=list(self.metric_names),
+                              var_name="metric", value_name="value")
+        rows = []
+        for (g, k, m), sub in long.groupby(["group", "key", "metric"], sort=False):
+            v = sub["value"].astype(float).to_numpy()
+            mean, lo, hi = confidence_interval(v, confidence)
+            fin = v[np.isfinite(v)]
+            rows.append({"group": g, "key": k, "metric": m, "n": int(fin.size), "mean": mean,
+                         "std": float(fin.std(ddof=1)) if fin.size > 1 else math.nan,
+                         "ci_low": lo, "ci_high": hi, "half_width": (hi - lo) / 2})
+        t = pd.DataFrame(rows)
+        if theory:
+            _add_theory(t, self.scenario)
+        return t
+
+    def overall(self, confidence: float = 0.95, *, theory: bool = True) -> "pd.DataFrame":
+        """The overall row as a table indexed by metric: mean, ci_low, ci_high, half_width (and
+        theory, formula, exact)."""
+        t = self.table(confidence, theory=theory)
+        t = t[(t["group"] == "all") & (t["key"] == "all")].set_index("metric")
+        cols = ["n", "mean", "ci_low", "ci_high", "half_width"] + (["theory", "formula", "exact"] if theory else [])
+        return t[cols]
+
+    def ci(self, metric: str, group: str = "all", key: object = "all",
+           confidence: float = 0.95) -> tuple[float, float, float]:
+        """(mean, low, high) of one metric for one row of the summary (default: overall)."""
+        if metric not in self.metric_names:
+            from mqsim.experiments.slo import parse_metric
+
+            try:
+                metric = parse_metric(metric).name
+            except ValueError:
+                pass
+        if metric not in self.metric_names:
+            raise ValueError(f"metric: must be one of {', '.join(self.metric_names)}; got {metric!r}")
+        sel = self.runs[(self.runs["group"] == group) & (self.runs["key"] == key)]
+        if sel.empty:
+            raise ValueError(f"group/key: no summary row {group!r}/{key!r}")
+        return confidence_interval(sel[metric].to_numpy(dtype=float), confidence)
+
+    def precision(self, metrics: Sequence[str] | None = None, confidence: float | None = None) -> "pd.DataFrame":
+        """Relative half-width (half_width / |mean|) of the overall row's ``metrics`` (default:
+        the precision metrics, else :data:`PRECISION_METRICS`)."""
+        import pandas as pd
+
+        ms = list(metrics or self.precision_metrics or PRECISION_METRICS)
+        conf = self.confidence if confidence is None else confidence
+        rows = []
+        for m in ms:
+            mean, lo, hi = self.ci(m, confidence=conf)
+            hw = (hi - lo) / 2
+            rows.append({"metric": m, "mean": mean, "half_width": hw, "relative": _relative(mean, hw)})
+        return pd.DataFrame(rows).set_index("metric")
+
+
+def _relative(mean: float, hw: float) -> float:
+    if not (math.isfinite(mean) and math.isfinite(hw)):
+        return math.inf
+    if hw == 0:
+        return 0.0
+    return hw / abs(mean) if mean != 0 else math.inf
+
+
+def _add_theory(t: "pd.DataFrame", sc: Scenario) -> None:
+    from mqsim.analysis.theory_join import theory_table
+    from mqsim.theory import for_scenario
+
+    pred = for_scenario(sc)
+    th = theory_table(pred, sc)
+    t["theory"] = [th.get((g, k), {}).get(m, np.nan) for g, k, m in zip(t["group"], t["key"], t["metric"])]
+    t["formula"] = pred.formula if th else ""
+    t["exact"] = bool(pred.exact) if th else False
+
+
+def _check_n(name: str, n: Any, lo: int) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < lo:
+        raise ValueError(f"{name}: must be an integer >= {lo}, got {n!r}")
+    return int(n)
+
+
+def _check_window(horizon: Any, warmup: Any) -> tuple[float, float | str]:
+    """Validate horizon (s) and warmup (s, or "auto")."""
+    if isinstance(warmup, str):
+        if warmup != "auto":
+            raise ValueError(f"warmup: must be a number of seconds in [0, horizon) or 'auto', got {warmup!r}")
+        h, _ = check_run_window(horizon, 0.0)
+        return h, "auto"
+    return check_run_window(horizon, warmup)
+
+
+def _metric_lists(metrics: Sequence[str] | None, extra_metrics: Sequence[str] | str,
+                  rel_precision: float | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Canonical precision metrics and extra metric columns (precision metrics that are not
+    standard columns are added to the extras)."""
+    from mqsim.experiments.slo import parse_metric
+
+    if isinstance(extra_metrics, str):
+        extra_metrics = (extra_metrics,)
+    extras: list[str] = []
+    for m in extra_metrics or ():
+        sp = parse_metric(m, "extra_metrics")
+        if sp.extra and sp.name not in extras:
+            extras.append(sp.name)
+    if isinstance(metrics, str):
+        metrics = (metrics,)
+    prec: list[str] = []
+    if rel_precision is not None:
+        for m in metrics or PRECISION_METRICS:
+            sp = parse_metric(m, "metrics")
+            prec.append(sp.name)
+            if sp.extra and sp.name not in extras:
+                extras.append(sp.name)
+    elif metrics:
+        raise ValueError("metrics: only used with rel_precision (the metrics whose precision stops the run)")
+    return tuple(prec), tuple(extras)
+
+
+def _check_rel_precision(rel_precision: Any) -> float | None:
+    if rel_precision is None:
+        return None
+    if isinstance(rel_precision, bool) or not isinstance(rel_precision, (int, float)) \
+            or not math.isfinite(rel_precision) or not 0 < rel_precision < 1:
+        raise ValueError(f"rel_precision: must be a fraction in (0, 1) (e.g. 0.05 for 5 %), got {rel_precision!r}")
+    return float(rel_precision)
+
+
+def _runs_frame(results: list["pd.DataFrame"], first: int = 0) -> "pd.DataFrame":
+    import pandas as pd
+
+    frames = []
+    for r, df in enumerate(results, start=first):
+        df = df.copy()
+        df.insert(0, "replication", r)
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _next_n(n: int, rel: dict[str, float], target: float, max_n: int) -> int:
+    """Replications to have next: the classical estimate n * (relative / target)^2 (at least one
+    more, at most twice as many at a time, never beyond ``max_n``)."""
+    worst = max(rel.values())
+    want = n * (worst / target) ** 2 if math.isfinite(worst) else 2 * n
+    return int(min(max_n, max(n + 1, min(math.ceil(want), 2 * n))))
+
+
+def replicate(scenario: Scenario, n: int = 10, seed: int = 0, horizon: float = 10_000.0,
+              warmup: float | str = 0.0, *, by: tuple[str, ...] = ("producer", "priority"),
+              rel_precision: float | None = None, metrics: Sequence[str] | None = None, max_n: int = 100,
+              confidence: float = 0.95, extra_metrics: Sequence[str] = (), warmup_series: str = "queue",
+              warmup_pilots: int = 5, executor: Any = None, n_jobs: int | None = None,
+              progress: bool | None = None) -> Replications:
+    """Run independent replications of ``scenario`` and return their summaries with confidence
+    intervals (:class:`Replications`).
+
+    n: replications (>= 2; the first batch when ``rel_precision`` is set).
+    seed: experiment seed; replication r uses run seed ``replication_seed(seed, r)``.
+    horizon: seconds simulated per replication.
+    warmup: seconds at the start of each replication excluded from statistics, or ``"auto"``:
+        MSER-5 (:mod:`mqsim.warmup`) on the ``warmup_series`` (``"queue"``: number in system,
+        or ``"wait"``: per-message waits) averaged over ``warmup_pilots`` pilot runs of
+        ``horizon`` seconds (run seeds ``pilot_seed(seed, k)``, independent of the
+        replications); the cut, in seconds, is used by every replication and
+        ``Replications.warmup_info`` keeps the evidence (:func:`mqsim.warmup.plot_warmup`).
+    by: summary groups besides the overall row (columns of :attr:`Result.messages`); ``()``
+        is fastest.
+    rel_precision: e.g. 0.05: keep adding replications until every metric in ``metrics``
+        (default :data:`PRECISION_METRICS`; any :mod:`mqsim.slo` metric name, overall row) has a
+        ``confidence`` CI half-width <= rel_precision * |mean|, or ``max_n`` replications ran
+        (``Replications.converged`` says which). A metric whose replications are all equal
+        (e.g. loss 0) counts as precise.
+    extra_metrics: metrics beyond :data:`METRIC_COLUMNS` to compute per run, e.g.
+        ``["P(wait > 0.5)", "wait_p90"]``.
+    executor, n_jobs: where runs execute (see :mod:`mqsim.executors`); results do not depend
+        on it. progress: progress bar (None: on unless ``MQSIM_PROGRESS=0``).
+    """
+    sc = _as_scenario(scenario)
+    n = _check_n("n: number of replications", n, 2)
+    horizon, warmup = _check_window(horizon, warmup)
+    seed = resolve_seed(seed)
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence: must be in (0, 1), got {confidence!r}")
+    rel_precision = _check_rel_precision(rel_precision)
+    prec, extras = _metric_lists(metrics, extra_metrics, rel_precision)
+    if rel_precision is not None:
+        max_n = _check_n("max_n", max_n, n)
+    by = tuple(by)
+    warmup_pilots = _check_n("warmup_pilots", warmup_pilots, 1)
+    from mqsim.experiments.executors import Runner
+    from mqsim.analysis.warmup import SERIES
+
+    if warmup_series not in SERIES:
+        raise ValueError(f"warmup_series: must be one of {', '.join(SERIES)}, got {warmup_series!r}")
+    per_run = sc.arrival_rate * horizon
+    info = None
+    with Runner(executor, n_jobs=n_jobs, progress=progress) as run:
+        if warmup == "auto":
+            info = _auto_warmups(run, [sc], seed, horizon, warmup_series, warmup_pilots)[0]
+            warmup = info.time
+
+        def batch(lo: int, hi: int) -> list[Any]:
+            tasks = [(sc, replication_seed(seed, r), horizon, warmup, by, extras) for r in range(lo, hi)]
+            return run.map(run_replication, tasks, desc=f"replications {lo + 1}-{hi}", work=per_run * (hi - lo))
+
+        results = batch(0, n)
+        reps = Replications(sc, _runs_frame(results), seed=seed, horizon=horizon, warmup=warmup, warmup_info=info,
+                            rel_precision=rel_precision, precision_metrics=prec, extra_metrics=extras,
+                            confidence=confidence)
+        if rel_precision is not None:
+            while True:
+                rel = reps.precision().loc[list(prec), "relative"].to_dict()
+                if all(v <= rel_precision for v in rel.values()):
+                    reps.converged = True
+                    break
+                if len(results) >= max_n:
+                    reps.converged = False
+                    break
+                nxt = _next_n(len(results), rel, rel_precision, max_n)
+                results += batch(len(results), nxt)
+                reps.runs = _runs_frame(results)
+    return reps
+
+
+# --------------------------------------------------------------------------------------------
+# sweeps
+# --------------------------------------------------------------------------------------------
+def _points(grid: Mapping[str, Iterable[Any]]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    if not isinstance(grid, Mapping) or not grid:
+        raise ValueError("grid: must be a non-empty mapping {dotted path: values}, e.g. {'consumers.count': [1, 2]}")
+    paths = list(grid)
+    values = []
+    for p in paths:
+        v = list(grid[p])
+        if not v:
+            raise ValueError(f"grid[{p!r}]: needs at least one value")
+        values.append(v)
+    return paths, list(product(*values))
+
+
+def sweep(scenario: Scenario, grid: Mapping[str, Iterable[Any]], replications: int = 10, seed: int = 0,
+          horizon: float = 10_000.0, warmup: float | str = 0.0, *, by: tuple[str, ...] = ("priority",),
+          confidence: float = 0.95, extra_metrics: Sequence[str] = (), warmup_series: str = "queue",
+          warmup_pilots: int = 5, executor: Any = None, n_jobs: int | None = None,
+          progress: bool | None = None) -> "pd.DataFrame":
+    """Replicate ``scenario`` at every point of the full-factorial ``grid`` of dotted paths.
+
+    Common random numbers: replication ``r`` uses the same seed at every point, and streams are
+    keyed by producer and class, so points differ only by what the grid changes.
+    Returns tidy rows: the grid columns, ``rho`` (offered utilisation lam*E[S]/c), group, key,
+    metric, n, mean, std, ci_low, ci_high, half_width, and ``theory`` (with ``formula`` and
+    ``exact``) wherever :func:`mqsim.theory.for_scenario` applies (NaN elsewhere).
+    ``warmup="auto"``: an MSER-5 warm-up per point from ``warmup_pilots`` pilot runs (as in
+    :func:`replicate`; adds a ``warmup`` column, seconds).
+    Every run of every point goes to one executor (see :mod:`mqsim.executors`) in one batch,
+    under one progress bar.
+    """
+    import pandas as pd
+
+    sc0 = _as_scenario(scenario)
+    paths, points = _points(grid)
+    replications = _check_n("replications", replications, 2)
+    horizon, warmup = _check_window(horizon, warmup)
+    seed = resolve_seed(seed)
+    _, extras = _metric_lists(None, extra_metrics, None)
+    by = tuple(by)
+    scs = []
+    for point in points:
+        sc = sc0
+        for path, v in zip(paths, point):
+            sc = sc.with_value(path, v)
+        scs.append(sc)
+    warmup_pilots = _check_n("warmup_pilots", warmup_pilots, 1)
+    from mqsim.experiments.executors import Runner
+    from mqsim.analysis.warmup import SERIES
+
+    if warmup_series not in SERIES:
+        raise ValueError(f"warmup_series: must be one of {', '.join(SERIES)}, got {warmup_series!r}")
+    with Runner(executor, n_jobs=n_jobs, progress=progress) as run:
+        if warmup == "auto":
+            infos = _auto_warmups(run, scs, seed, horizon, warmup_series, warmup_pilots)
+            warmups = [i.time for i in infos]
+        else:
+            warmups = [warmup] * len(scs)
+        tasks = [(sc, replication_seed(seed, r), horizon, w, by, extras)
+                 for sc, w in zip(scs, warmups) for r in range(replications)]
+        work = sum(sc.arrival_rate * horizon for sc in scs) * replications
+        results = run.map(run_replication, tasks, desc=f"sweep ({len(scs)} points)", work=work)
+    frames = []
+    for i, (sc, point) in enumerate(zip(scs, points)):
+        chunk = results[i * replications:(i + 1) * replications]
+        reps = Replications(sc, _runs_frame(chunk), seed=seed, horizon=horizon, warmup=warmups[i],
+                            extra_metrics=extras)
+        t = reps.table(confidence, theory=True)
+        if warmup == "auto":
+            t.insert(0, "warmup", warmups[i])
+        t.insert(0, "rho", sc.utilisation)
+        for path, v in reversed(list(zip(paths, point))):
+            t.insert(0, path, v)
+        frames.append(t)
+    return pd.concat(frames, ignore_index=True)

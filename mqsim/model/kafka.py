@@ -1,0 +1,143 @@
+"""Kafka-style topics: P partitions, keyed producers, one consumer group.
+
+Semantics (reference §3.8): a record's key picks its partition (key ``k`` hashes to
+partition ``k mod P``; keys are ranked by popularity and drawn from a Zipf law with exponent
+``key_skew``, 0 = uniform); each partition is a FIFO log owned by exactly one consumer of the
+group, so parallelism is min(consumers, partitions) and there is no pooling across
+partitions. A consumer owning several partitions processes one record at a time, always the
+oldest head among its partitions, so order *within* a partition is kept. Assignment is
+``range`` or ``round-robin``. When a consumer joins or leaves, the whole group pauses for
+``rebalance`` seconds (eager rebalance; a record being processed is finished first) and
+partitions are reassigned over the members.
+
+The scenario is pure data; :mod:`mqsim.sim.kafka` runs it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from mqsim.model.dist import Discrete, Distribution, Exponential, from_spec
+from mqsim.model import validate
+from mqsim.model.scenario import Producer, Queue
+
+__all__ = ["Topic", "ConsumerGroup", "KafkaScenario", "assign", "KEY"]
+
+KEY = 10  # stream key (10, i): record keys of producer i
+ASSIGNMENTS = ("range", "round-robin")
+
+
+@dataclass(frozen=True)
+class Topic:
+    """partitions: P >= 1; keys: number of distinct keys (>= 1); key_skew: Zipf exponent s >= 0
+    of key popularity (0 = uniform keys)."""
+
+    partitions: int = 1
+    keys: int = 1024
+    key_skew: float = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "partitions", validate.integer("topic.partitions", self.partitions, 1, 100_000))
+        object.__setattr__(self, "keys", validate.integer("topic.keys", self.keys, 1, 10_000_000))
+        s = self.key_skew
+        if isinstance(s, bool) or not isinstance(s, (int, float)) or not math.isfinite(s) or s < 0:
+            raise ValueError(f"topic.key_skew: must be a finite number >= 0 (Zipf exponent), got {s!r}")
+
+    def partition_shares(self) -> np.ndarray:
+        """Long-run fraction of records each partition receives."""
+        w = 1.0 / np.arange(1, self.keys + 1) ** self.key_skew
+        w /= w.sum()
+        return np.bincount(np.arange(self.keys) % self.partitions, weights=w, minlength=self.partitions)
+
+
+@dataclass(frozen=True)
+class ConsumerGroup:
+    """count: members at t = 0 (>= 1); service: processing time per record (s); assignment:
+    ``range`` or ``round-robin``; rebalance: group pause (s) at each membership change;
+    changes: ``[(time s, "join" | "leave"), ...]`` membership changes."""
+
+    count: int = 1
+    service: Distribution = field(default_factory=lambda: Exponential(mean=1.0))
+    assignment: str = "range"
+    rebalance: float = 0.0
+    changes: Sequence[tuple[float, str]] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "count", validate.integer("group.count", self.count, 1, 100_000))
+        object.__setattr__(self, "service", from_spec(self.service, "group.service"))
+        if self.assignment not in ASSIGNMENTS:
+            raise ValueError(f"group.assignment: must be one of {', '.join(ASSIGNMENTS)}; got {self.assignment!r}")
+        r = self.rebalance
+        if isinstance(r, bool) or not isinstance(r, (int, float)) or not math.isfinite(r) or r < 0:
+            raise ValueError(f"group.rebalance: must be a finite number of seconds >= 0, got {r!r}")
+        ch = []
+        members = self.count
+        for n, item in enumerate(self.changes):
+            try:
+                t, what = item
+                t = float(t)
+            except (TypeError, ValueError):
+                raise ValueError(f"group.changes[{n}]: expected (time, 'join'|'leave'), got {item!r}") from None
+            if what not in ("join", "leave") or not math.isfinite(t) or t < 0:
+                raise ValueError(f"group.changes[{n}]: expected (time >= 0, 'join'|'leave'), got {item!r}")
+            members += 1 if what == "join" else -1
+            if members < 1:
+                raise ValueError(f"group.changes[{n}]: the group would have no members left")
+            ch.append((t, what))
+        object.__setattr__(self, "changes", tuple(sorted(ch, key=lambda x: x[0])))
+
+    @property
+    def capacity(self) -> int:
+        """Most members the group ever has (consumers to create)."""
+        return self.count + sum(1 for _, w in self.changes if w == "join")
+
+
+@dataclass(frozen=True)
+class KafkaScenario:
+    """Producers -> one topic -> one consumer group (Poisson or renewal producers)."""
+
+    producers: Sequence[Producer]
+    topic: Topic = field(default_factory=Topic)
+    group: ConsumerGroup = field(default_factory=ConsumerGroup)
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        prods = tuple(self.producers)
+        if not prods or not all(isinstance(p, Producer) for p in prods):
+            raise ValueError("producers: a KafkaScenario needs at least one mqsim.Producer")
+        for p in prods:
+            if not p.renewal or isinstance(p.priority, Discrete):
+                raise ValueError(f"producers[{p.name!r}]: Kafka producers must be renewal (rate or interarrival), "
+                                 "one record per publish, no priority mix")
+        object.__setattr__(self, "producers", prods)
+
+    # the interface mqsim.Result and metrics use
+    node_names = ("topic",)
+    stages = ()
+    queue = Queue()
+
+    def node(self, k: int) -> tuple[Queue, Any]:
+        return self.queue, self.group
+
+    @property
+    def consumers(self) -> ConsumerGroup:
+        return self.group
+
+    @property
+    def arrival_rate(self) -> float:
+        return float(sum(p.arrival_rate for p in self.producers))
+
+
+def assign(partitions: int, members: list[int], strategy: str) -> dict[int, list[int]]:
+    """Partitions of each member (member ids in join order)."""
+    from mqsim.theory.kafka import kafka_assignment
+
+    parts = kafka_assignment(partitions, len(members), strategy)
+    return {m: ps for m, ps in zip(members, parts)}
+
+
+

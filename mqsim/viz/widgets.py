@@ -1,0 +1,179 @@
+"""Interactive panels for the notebooks (needs the ``notebooks`` extra: ``pip install 'mqsim[notebooks]'``).
+
+ipywidgets and IPython are imported inside the functions, so ``import mqsim`` stays light.
+
+>>> from mqsim.widgets import mmc_explorer
+>>> panel = mmc_explorer(lam=2.4, mu=1.0, c=3)     # doctest: +SKIP
+>>> panel                                          # doctest: +SKIP  (in a notebook: sliders + live output)
+
+Moving a slider re-runs a short seeded simulation and the formula (:func:`explore_mmc`); the
+sliders update on release (``continuous_update=False``), which debounces dragging. At the default
+sizes one update (simulation, theory, table and figure) takes well under a second.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from mqsim.sim.result import Result
+    from mqsim.theory import Prediction
+
+__all__ = ["explore_mmc", "mmc_explorer", "HIGH_PRIORITY"]
+
+#: priority given to the "high" producer when the priority mix is used (x-max-priority = this)
+HIGH_PRIORITY = 5
+
+_ROWS = (("utilisation", "consumer utilisation"), ("throughput", "throughput (messages/s)"),
+         ("L", "L: mean in system (messages)"), ("Lq", "Lq: mean waiting (messages)"),
+         ("W", "W: mean time in system (s)"), ("Wq", "Wq: mean wait (s)"), ("p_wait", "P(wait > 0)"),
+         ("wait_p95", "95th percentile of wait (s)"), ("loss", "loss fraction"))
+
+
+def scenario_for(lam: float, mu: float, c: int, max_length: int | None = None, high_share: float = 0.0,
+                 overflow: str = "drop-head", ttl: float | None = None) -> Any:
+    """The explorer's scenario: Poisson publishing at ``lam`` msg/s (a share ``high_share`` of it
+    at priority :data:`HIGH_PRIORITY`, the rest at 0), ``c`` consumers with exponential service
+    at ``mu`` msg/s each and prefetch 1, an optional ``max_length`` (ready messages) and an
+    optional queue ``ttl`` (seconds of ready time)."""
+    from mqsim.model.dist import Exponential
+    from mqsim.model.scenario import Consumers, Producer, Queue, Scenario
+
+    if not 0.0 <= high_share < 1.0:
+        raise ValueError(f"high_share: must be in [0, 1), got {high_share!r}")
+    if high_share > 0:
+        producers = [Producer("high", rate=lam * high_share, priority=HIGH_PRIORITY),
+                     Producer("low", rate=lam * (1.0 - high_share), priority=0)]
+        queue = Queue(max_priority=HIGH_PRIORITY, max_length=max_length, overflow=overflow, ttl=ttl)
+    else:
+        producers = [Producer("messages", rate=lam)]
+        queue = Queue(max_length=max_length, overflow=overflow, ttl=ttl)
+    return Scenario(producers, queue=queue, consumers=Consumers(int(c), service=Exponential(rate=mu), prefetch=1),
+                    name="explorer")
+
+
+def explore_mmc(lam: float = 2.4, mu: float = 1.0, c: int = 3, max_length: int | None = None,
+                high_share: float = 0.0, *, ttl: float | None = None, horizon: float = 2_000.0,
+                warmup: float = 200.0, seed: int = 1) -> "tuple[pd.DataFrame, Result, Prediction]":
+    """One update of the explorer, without widgets: simulate :func:`scenario_for` for ``horizon``
+    seconds (statistics after ``warmup``) with ``seed``, ask :func:`mqsim.theory.for_scenario`,
+    and return (table, result, prediction).
+
+    The table has one row per metric (and the mean wait per priority level when there is a
+    priority mix) and columns ``simulated (one run)`` and ``theory`` (NaN where no formula
+    applies, e.g. an overloaded infinite queue; ``prediction.reason`` says why).
+    """
+    import pandas as pd
+
+    from mqsim.analysis.theory_join import theory_table
+    from mqsim.sim.simpy.engine import simulate
+    from mqsim.theory import for_scenario
+
+    sc = scenario_for(lam, mu, c, max_length, high_share, ttl=ttl)
+    res = simulate(sc, horizon, warmup, seed=seed)
+    pred = for_scenario(sc)
+    th = theory_table(pred, sc)
+    overall = res.overall()
+    rows = [(label, overall[k], th.get(("all", "all"), {}).get(k, float("nan"))) for k, label in _ROWS]
+    if high_share > 0:
+        summ = res.summary(by=("priority",))
+        for level in sorted(summ.loc[summ["group"] == "priority", "key"], reverse=True):
+            sim = float(summ.loc[(summ["group"] == "priority") & (summ["key"] == level), "Wq"].iloc[0])
+            rows.append((f"Wq of priority {level} (s)", sim, th.get(("priority", level), {}).get("Wq", float("nan"))))
+    table = pd.DataFrame(rows, columns=["metric", "simulated (one run)", "theory"]).set_index("metric")
+    return table, res, pred
+
+
+def _draw(res: Any, pred: Any) -> Any:
+    """Queue length over time and the wait distribution, simulated vs theory."""
+    import matplotlib.pyplot as plt
+
+    from mqsim.viz import plots
+
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.6), layout="constrained")
+    m = pred.metrics if pred is not None and pred.applies else None
+    plots.queue_length(res, ax=a1, theory=float(m.L) if m is not None else None)
+    plots.wait_cdf(res, pred if m is not None and hasattr(m, "wait_tail") else None, ax=a2)
+    return fig
+
+
+def mmc_explorer(lam: float = 2.4, mu: float = 1.0, c: int = 3, *, max_length: int | None = None,
+                 high_share: float = 0.0, ttl: float | None = None, horizon: float = 2_000.0, warmup: float = 200.0, seed: int = 1,
+                 plot: bool = True) -> Any:
+    """A panel of sliders for lam, mu, c (and x-max-length, priority mix, queue TTL) that re-runs a short
+    simulation and the formula on every change, showing a simulated-vs-theory table and, if
+    ``plot``, the queue length and the wait distribution.
+
+    Returns an ``ipywidgets.VBox`` with extra attributes for code and tests: ``sliders`` (dict
+    name -> widget: lam, mu, c, limit, max_length, high_share, expiry, ttl), ``output`` (the Output widget),
+    ``table`` / ``result`` / ``prediction`` (from the latest update, see :func:`explore_mmc`) and
+    ``update()`` (recompute now).
+    """
+    try:
+        import ipywidgets as w
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("mqsim.widgets needs ipywidgets: pip install 'mqsim[notebooks]'") from exc
+
+    style = {"description_width": "initial"}
+    sliders = {
+        "lam": w.FloatSlider(value=lam, min=0.1, max=max(6.0, 2 * lam), step=0.1, description="λ (msg/s)",
+                             continuous_update=False, style=style),
+        "mu": w.FloatSlider(value=mu, min=0.1, max=max(3.0, 2 * mu), step=0.1, description="μ per consumer (msg/s)",
+                            continuous_update=False, style=style),
+        "c": w.IntSlider(value=c, min=1, max=max(12, c), description="consumers c", continuous_update=False,
+                         style=style),
+        "limit": w.Checkbox(value=max_length is not None, description="x-max-length", indent=False),
+        "max_length": w.IntSlider(value=10 if max_length is None else max_length, min=0, max=50,
+                                  description="max ready messages", continuous_update=False, style=style),
+        "high_share": w.FloatSlider(value=high_share, min=0.0, max=0.9, step=0.05, description="high-priority share",
+                                    continuous_update=False, style=style),
+        "expiry": w.Checkbox(value=ttl is not None, description="x-message-ttl", indent=False),
+        "ttl": w.FloatSlider(value=2.0 if ttl is None else ttl, min=0.0, max=20.0, step=0.5,
+                             description="TTL of ready messages (s)", continuous_update=False, style=style),
+    }
+    header = w.HTML(f"<b>M/M/c explorer</b>: one seeded run of {horizon:g} s (statistics after {warmup:g} s) "
+                    "beside the formula mqsim.theory.for_scenario picks. Sliders update on release.")
+    panel = w.VBox([header, w.HBox([sliders["lam"], sliders["mu"], sliders["c"]]),
+                    w.HBox([sliders["limit"], sliders["max_length"], sliders["high_share"]]),
+                    w.HBox([sliders["expiry"], sliders["ttl"]])])
+
+    def update(lam: float, mu: float, c: int, limit: bool, max_length: int, high_share: float, expiry: bool,
+               ttl: float) -> None:
+        sliders["max_length"].disabled = not limit
+        sliders["ttl"].disabled = not expiry
+        table, res, pred = explore_mmc(lam, mu, c, max_length if limit else None, high_share,
+                                       ttl=ttl if expiry else None, horizon=horizon, warmup=warmup, seed=seed)
+        panel.table, panel.result, panel.prediction = table, res, pred
+        _show(table.round(4))
+        _show(w.HTML(f"<small><b>Theory:</b> {pred.model or 'none'} — {pred.formula or 'no formula'} "
+                     f"({'exact' if pred.exact else 'approximate or not applicable'}). {pred.reason}</small>"))
+        if plot:
+            import matplotlib.pyplot as plt
+
+            fig = _draw(res, pred)
+            _show(fig)
+            plt.close(fig)
+
+    out = w.interactive_output(update, sliders)
+    panel.children = (*panel.children, out)
+    panel.sliders = sliders
+    panel.output = out
+
+    def recompute() -> None:
+        update(**{k: s.value for k, s in sliders.items()})
+
+    panel.update = recompute
+    return panel
+
+
+def _show(obj: Any) -> None:
+    """Display in a running IPython kernel (into the active Output widget); no-op elsewhere."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover
+        return
+    if get_ipython() is not None:
+        display(obj)
