@@ -78,7 +78,7 @@ def _runner(engine: str, system: str):
         return lambda horizon, seed: len(limit_loop(lam / P, P, 1 / MU, c, horizon, seed)[0])
     if engine in ("fast", "fast-summary", "simpy", "simpy-summary"):
         import mqsim as mq
-        from mqsim.run import simulate
+        from mqsim import simulate
 
         prods = [mq.Producer("p0", rate=lam / P, priority=5)] + \
             [mq.Producer(f"p{i}", rate=lam / P, priority=1) for i in range(1, P)]
@@ -187,7 +187,7 @@ def prewarm(mb: int) -> None:
 def compile_times() -> dict:
     """Cold (empty numba cache) and warm (cache written by the cold run) start-up, in fresh processes."""
     code = ("import time, json; t = time.perf_counter(); from mqsim import fast; fast.warm_up(); "
-            "import mqsim as mq; from mqsim.run import simulate; "
+            "import mqsim as mq; from mqsim import simulate; "
             "simulate(mq.Scenario(producers=[mq.Producer('p', rate=1.0)]), 10.0, engine='fast', records='summary'); "
             "a = time.perf_counter() - t; t = time.perf_counter(); "
             f"import sys; sys.path.insert(0, {str(HERE)!r}); from limit_loop import limit_loop; "

@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 import mqsim as mq
-from mqsim.executors import resolve_n_jobs
+from mqsim.experiments.executors import resolve_n_jobs
 
 ROOT = Path(__file__).resolve().parents[1]
 

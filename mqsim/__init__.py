@@ -3,11 +3,15 @@
 >>> import mqsim as mq
 >>> sc = mq.Scenario(producers=[mq.Producer("orders", rate=2.4)],
 ...                  consumers=mq.Consumers(count=3, service=mq.dist.Exponential(mean=1.0)))
->>> res = mq.simulate(sc, horizon=10_000, warmup=500, seed=1)
->>> res.summary()                      # doctest: +SKIP
->>> mq.theory.for_scenario(sc)         # doctest: +SKIP
+>>> res = mq.simulate(sc, horizon=2_000, warmup=200, seed=1)
+>>> round(mq.theory.mmc(lam=2.4, mu=1.0, c=3).Wq, 4)
+1.0787
 
-Heavy modules (pandas, scipy, matplotlib) are imported only when first used, so
+The package is built in layers that only point down (see the README's "Architecture"):
+:mod:`mqsim.model` (scenarios as data) → :mod:`mqsim.theory` (formulas) →
+:mod:`mqsim.analysis` (statistics) → :mod:`mqsim.sim` (engines) → :mod:`mqsim.experiments`
+(replications, sweeps, sizing) → :mod:`mqsim.viz` (figures) → :mod:`mqsim.teaching` (lectures)
+→ :mod:`mqsim.cli`. The names below are the public API; heavy layers load on first use, so
 ``import mqsim`` stays fast.
 """
 
@@ -16,40 +20,46 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from mqsim.model import dist
-from mqsim.model.yaml_io import load_yaml, scenario_from_dict
-from mqsim.sim.simpy.engine import EVENT_KINDS, Event, Simulation
-from mqsim.sim.run import simulate
-from mqsim.sim.records import ConservationError
-from mqsim.sim.result import Result
+from mqsim.model import arrivals, dist
+from mqsim.model.kafka import ConsumerGroup, KafkaScenario, Topic
+from mqsim.model.outcomes import ConservationError
 from mqsim.model.scenario import Consumers, Failure, Producer, Queue, Scenario, Stage
+from mqsim.model.yaml_io import load_yaml, scenario_from_dict
+from mqsim.sim.events import EVENT_KINDS, Event
+from mqsim.sim.result import Result
+from mqsim.sim.run import simulate
+from mqsim.sim.simpy.engine import Simulation
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+
+#: public names that load their layer on first use
+_LAZY_ATTRS = {
+    "replicate": "mqsim.experiments", "Replications": "mqsim.experiments", "sweep": "mqsim.experiments",
+    "size_consumers": "mqsim.experiments", "SizingResult": "mqsim.experiments", "parse_slo": "mqsim.experiments",
+    "SLO": "mqsim.experiments", "replication_seed": "mqsim.experiments", "Runner": "mqsim.experiments",
+    "confidence_interval": "mqsim.analysis", "mser5": "mqsim.analysis", "WarmupResult": "mqsim.analysis",
+    "plot_warmup": "mqsim.viz",
+}
+#: public subpackages, loaded on first use
+_LAZY_MODULES = {"model", "sim", "theory", "analysis", "experiments", "viz", "teaching", "cli", "demo"}
+#: old module names (pre-0.2 flat layout): aliases that warn with a DeprecationWarning
+_DEPRECATED_MODULES = {"config", "scenario", "kafka", "records", "streams", "result", "run", "engine", "fast",
+                       "metrics", "summary", "compare", "warmup", "experiment", "executors", "progress", "slo",
+                       "sizing", "plots", "widgets", "lessons", "lessons2", "lessons3", "exercises"}
 
 __all__ = [
-    "Scenario", "Producer", "Queue", "Consumers", "Failure", "Stage", "arrivals", "dist", "theory", "metrics", "plots", "simulate", "Simulation",
-    "Event", "EVENT_KINDS", "Result", "ConservationError", "replicate", "sweep", "load_yaml", "scenario_from_dict",
-    "__version__",
+    "Scenario", "Producer", "Queue", "Consumers", "Failure", "Stage", "KafkaScenario", "Topic", "ConsumerGroup",
+    "dist", "arrivals", "load_yaml", "scenario_from_dict",
+    "simulate", "Simulation", "Event", "EVENT_KINDS", "Result", "ConservationError",
+    *_LAZY_ATTRS, *sorted(_LAZY_MODULES), "__version__",
 ]
 
-_LAZY_MODULES = {"arrivals", "kafka", "theory", "metrics", "plots", "experiment", "demo", "streams", "records", "config", "compare",
-                 "analysis", "lessons", "lessons2", "lessons3", "exercises", "widgets"}
-_LAZY_ATTRS = {"KafkaScenario": "kafka", "Topic": "kafka", "ConsumerGroup": "kafka", "simulate_kafka": "kafka",
-               "replicate": "experiment", "sweep": "experiment", "confidence_interval": "experiment"}
-# experiments: replications, sweeps, sizing, executors, warm-up, CLI
-_LAZY_MODULES |= {"sizing", "slo", "warmup", "executors", "progress", "cli"}
-_LAZY_ATTRS |= {"Replications": "experiment", "replication_seed": "experiment", "size_consumers": "sizing",
-                "SizingResult": "sizing", "parse_slo": "slo", "SLO": "slo", "mser5": "warmup",
-                "plot_warmup": "warmup", "WarmupResult": "warmup", "Runner": "executors"}
-__all__ += ["confidence_interval", "Replications", "replication_seed", "size_consumers", "SizingResult",
-            "parse_slo", "SLO", "mser5", "plot_warmup", "WarmupResult"]
 
-
-def __getattr__(name: str) -> Any:  # PEP 562: lazy submodules and functions
-    if name in _LAZY_MODULES:
-        return importlib.import_module(f".{name}", __name__)
+def __getattr__(name: str) -> Any:  # PEP 562: layers load on first use
     if name in _LAZY_ATTRS:
-        return getattr(importlib.import_module(f".{_LAZY_ATTRS[name]}", __name__), name)
+        return getattr(importlib.import_module(_LAZY_ATTRS[name]), name)
+    if name in _LAZY_MODULES or name in _DEPRECATED_MODULES:
+        return importlib.import_module(f"mqsim.{name}")
     raise AttributeError(f"module 'mqsim' has no attribute {name!r}")
 
 

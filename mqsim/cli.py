@@ -260,11 +260,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.plot:
         _agg()
         if reps.warmup_info is not None:
-            from mqsim.analysis.warmup import plot_warmup
+            from mqsim.viz.warmup import plot_warmup
 
             ax = plot_warmup(reps.warmup_info)
         else:
-            from mqsim.sim.simpy.engine import simulate
+            from mqsim.sim.run import simulate
             from mqsim.experiments.replications import replication_seed
             from mqsim.viz.plots import queue_length
 
@@ -285,7 +285,7 @@ def _cell(mean: float, hw: float, theory: float) -> str:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from mqsim.model.yaml_io import load_yaml
-    from mqsim.experiments.replications import sweep
+    from mqsim.experiments.sweep import sweep
     from mqsim.experiments.slo import parse_metric
 
     sc = load_yaml(args.scenario)

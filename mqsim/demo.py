@@ -24,7 +24,7 @@ REPORT_METRICS = ("throughput", "utilisation", "L", "Lq", "W", "Wq", "p_wait", "
 
 def comparison(sc: Scenario, replications: int, seed: int, horizon: float, warmup: float):
     """Simulated mean and CI beside theory for the overall row of ``sc``."""
-    from mqsim.experiments.replications import sweep
+    from mqsim.experiments.sweep import sweep
 
     t = sweep(sc, {"consumers.count": [sc.consumers.count]}, replications, seed, horizon, warmup, by=())
     t = t[(t.group == "all") & t.metric.isin(REPORT_METRICS)].set_index("metric").loc[list(REPORT_METRICS)]
@@ -34,7 +34,7 @@ def comparison(sc: Scenario, replications: int, seed: int, horizon: float, warmu
 
 
 def consumer_table(sc: Scenario, replications: int, seed: int, horizon: float, warmup: float):
-    from mqsim.experiments.replications import sweep
+    from mqsim.experiments.sweep import sweep
 
     lo = max(1, math.floor(sc.offered_load) + 1)
     counts = list(range(lo, lo + 4))
@@ -51,7 +51,7 @@ def hockey_png(sc: Scenario, path: Path, replications: int, seed: int, horizon: 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from mqsim.experiments.replications import sweep
+    from mqsim.experiments.sweep import sweep
     from mqsim.viz.plots import hockey_stick
 
     rate_path = "producers[0].rate"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mqsim.summary import ALPHA
+from mqsim.analysis.streaming import ALPHA
 
 
 def assert_summaries_match(full, summ, pct_rtol: float = 2 * ALPHA + 1e-9) -> None:

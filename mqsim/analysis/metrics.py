@@ -24,7 +24,7 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["overlap", "window_metrics", "summary_frame", "METRIC_COLUMNS", "QUANTILES"]
+__all__ = ["overlap", "window_metrics", "summary_frame", "samples", "METRIC_COLUMNS", "QUANTILES"]
 
 QUANTILES = (0.50, 0.95, 0.99)
 METRIC_COLUMNS = (
@@ -146,3 +146,23 @@ def summary_frame(result: Any, by: tuple[str, ...] = ("producer", "priority")) -
         else:
             raise ValueError(f"by: groups must be among 'queue', 'producer', 'priority'; got {col!r}")
     return pd.DataFrame(rows, columns=["group", "key", *METRIC_COLUMNS])
+
+
+def samples(result: Any, kind: str = "wait") -> np.ndarray:
+    """Per-message ``wait`` (publish to service start) or ``sojourn`` (publish to ack) in seconds,
+    for messages published after the warm-up, in publish order (the order a queue creates them).
+
+    Waits count messages whose service started before the horizon, sojourns those acked before it
+    (the same messages :meth:`mqsim.Result.summary` averages)."""
+    if kind not in ("wait", "sojourn"):
+        raise ValueError(f"kind: must be 'wait' or 'sojourn', got {kind!r}")
+    a = result.arrays
+    after = a["t_publish"] >= result.warmup
+    if kind == "wait":
+        ok = after & ~np.isnan(a["t_start"])
+        w = a["t_start"] - a["t_publish"]
+        if "prior" in a:  # time spent in earlier, unfinished service attempts is not waiting
+            w = w - a["prior"]
+        return w[ok]
+    ok = after & (a["outcome"] == 0)
+    return (a["t_done"] - a["t_publish"])[ok]

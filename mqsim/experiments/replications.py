@@ -19,15 +19,15 @@ top-level functions of ``(scenario, seed, horizon, warmup)``.
 from __future__ import annotations
 
 import math
-from itertools import product
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
-from mqsim.sim.simpy.engine import check_run_window
+from mqsim.model.validate import check_run_window
 from mqsim.sim.run import simulate
 from mqsim.analysis.metrics import METRIC_COLUMNS
 from mqsim.model.scenario import Scenario
+from mqsim.analysis.statistics import confidence_interval
 from mqsim.sim.streams import resolve_seed
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from mqsim.analysis.warmup import WarmupResult
 
-__all__ = ["replicate", "sweep", "Replications", "confidence_interval", "replication_seed", "pilot_seed",
+__all__ = ["replicate", "Replications", "replication_seed", "pilot_seed",
            "run_replication", "PRECISION_METRICS"]
 
 #: metrics a precision-based stop watches when none are named
@@ -56,33 +56,14 @@ def pilot_seed(seed: int, k: int = 0) -> int:
 def _auto_warmups(run: Any, scs: Sequence[Scenario], seed: int, horizon: float, series: str,
                   pilots: int) -> list["WarmupResult"]:
     """MSER-5 warm-up of each scenario from ``pilots`` averaged pilot runs (all in one batch)."""
-    from mqsim.analysis.warmup import combine_pilots, pilot_warmup
+    from mqsim.analysis.warmup import combine_pilots
+    from mqsim.experiments.pilots import pilot_warmup
 
     tasks = [(sc, pilot_seed(seed, k), horizon, series) for sc in scs for k in range(pilots)]
     work = sum(sc.arrival_rate for sc in scs) * horizon * pilots
     res = run.map(pilot_warmup, tasks, desc="warm-up pilots", work=work)
     return [combine_pilots(res[i * pilots:(i + 1) * pilots]) for i in range(len(scs))]
 
-
-def confidence_interval(x: Iterable[float], confidence: float = 0.95) -> tuple[float, float, float]:
-    """(mean, low, high): Student-t interval for the mean of i.i.d. values ``x`` (NaNs ignored).
-
-    Needs at least two finite values; with fewer the bounds are NaN.
-    """
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence: must be in (0, 1), got {confidence!r}")
-    a = np.asarray(list(x), dtype=float)
-    a = a[np.isfinite(a)]
-    n = a.size
-    if n == 0:
-        return (math.nan, math.nan, math.nan)
-    m = float(a.mean())
-    if n < 2:
-        return (m, math.nan, math.nan)
-    from scipy import stats
-
-    h = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * a.std(ddof=1) / math.sqrt(n))
-    return (m, m - h, m + h)
 
 
 # --------------------------------------------------------------------------------------------
@@ -426,77 +407,4 @@ def replicate(scenario: Scenario, n: int = 10, seed: int = 0, horizon: float = 1
 # --------------------------------------------------------------------------------------------
 # sweeps
 # --------------------------------------------------------------------------------------------
-def _points(grid: Mapping[str, Iterable[Any]]) -> tuple[list[str], list[tuple[Any, ...]]]:
-    if not isinstance(grid, Mapping) or not grid:
-        raise ValueError("grid: must be a non-empty mapping {dotted path: values}, e.g. {'consumers.count': [1, 2]}")
-    paths = list(grid)
-    values = []
-    for p in paths:
-        v = list(grid[p])
-        if not v:
-            raise ValueError(f"grid[{p!r}]: needs at least one value")
-        values.append(v)
-    return paths, list(product(*values))
 
-
-def sweep(scenario: Scenario, grid: Mapping[str, Iterable[Any]], replications: int = 10, seed: int = 0,
-          horizon: float = 10_000.0, warmup: float | str = 0.0, *, by: tuple[str, ...] = ("priority",),
-          confidence: float = 0.95, extra_metrics: Sequence[str] = (), warmup_series: str = "queue",
-          warmup_pilots: int = 5, executor: Any = None, n_jobs: int | None = None,
-          progress: bool | None = None) -> "pd.DataFrame":
-    """Replicate ``scenario`` at every point of the full-factorial ``grid`` of dotted paths.
-
-    Common random numbers: replication ``r`` uses the same seed at every point, and streams are
-    keyed by producer and class, so points differ only by what the grid changes.
-    Returns tidy rows: the grid columns, ``rho`` (offered utilisation lam*E[S]/c), group, key,
-    metric, n, mean, std, ci_low, ci_high, half_width, and ``theory`` (with ``formula`` and
-    ``exact``) wherever :func:`mqsim.theory.for_scenario` applies (NaN elsewhere).
-    ``warmup="auto"``: an MSER-5 warm-up per point from ``warmup_pilots`` pilot runs (as in
-    :func:`replicate`; adds a ``warmup`` column, seconds).
-    Every run of every point goes to one executor (see :mod:`mqsim.executors`) in one batch,
-    under one progress bar.
-    """
-    import pandas as pd
-
-    sc0 = _as_scenario(scenario)
-    paths, points = _points(grid)
-    replications = _check_n("replications", replications, 2)
-    horizon, warmup = _check_window(horizon, warmup)
-    seed = resolve_seed(seed)
-    _, extras = _metric_lists(None, extra_metrics, None)
-    by = tuple(by)
-    scs = []
-    for point in points:
-        sc = sc0
-        for path, v in zip(paths, point):
-            sc = sc.with_value(path, v)
-        scs.append(sc)
-    warmup_pilots = _check_n("warmup_pilots", warmup_pilots, 1)
-    from mqsim.experiments.executors import Runner
-    from mqsim.analysis.warmup import SERIES
-
-    if warmup_series not in SERIES:
-        raise ValueError(f"warmup_series: must be one of {', '.join(SERIES)}, got {warmup_series!r}")
-    with Runner(executor, n_jobs=n_jobs, progress=progress) as run:
-        if warmup == "auto":
-            infos = _auto_warmups(run, scs, seed, horizon, warmup_series, warmup_pilots)
-            warmups = [i.time for i in infos]
-        else:
-            warmups = [warmup] * len(scs)
-        tasks = [(sc, replication_seed(seed, r), horizon, w, by, extras)
-                 for sc, w in zip(scs, warmups) for r in range(replications)]
-        work = sum(sc.arrival_rate * horizon for sc in scs) * replications
-        results = run.map(run_replication, tasks, desc=f"sweep ({len(scs)} points)", work=work)
-    frames = []
-    for i, (sc, point) in enumerate(zip(scs, points)):
-        chunk = results[i * replications:(i + 1) * replications]
-        reps = Replications(sc, _runs_frame(chunk), seed=seed, horizon=horizon, warmup=warmups[i],
-                            extra_metrics=extras)
-        t = reps.table(confidence, theory=True)
-        if warmup == "auto":
-            t.insert(0, "warmup", warmups[i])
-        t.insert(0, "rho", sc.utilisation)
-        for path, v in reversed(list(zip(paths, point))):
-            t.insert(0, path, v)
-        frames.append(t)
-    return pd.concat(frames, ignore_index=True)

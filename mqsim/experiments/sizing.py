@@ -32,13 +32,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mqsim.experiments.replications import _as_scenario, _check_n, confidence_interval, replication_seed, run_replication
+from mqsim.experiments.replications import _as_scenario, _check_n, replication_seed, run_replication
+from mqsim.analysis.statistics import confidence_interval
 from mqsim.experiments.slo import SLO, MetricSpec, parse_slo
 from mqsim.sim.streams import resolve_seed
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
-    from matplotlib.axes import Axes
 
     from mqsim.model.scenario import Scenario
 
@@ -217,34 +217,6 @@ class SizingResult:
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:  # IPython
         p.text(repr(self))
-
-    def plot(self, ax: "Axes | None" = None) -> "Axes":
-        """The SLO metric against the consumer count: simulated mean with its CI, the formula,
-        the threshold, and the answer marked."""
-        from mqsim.viz.plots import SIM_COLOR, THEORY_COLOR
-
-        if ax is None:
-            import matplotlib.pyplot as plt
-
-            _, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
-        ev = self.evidence[self.evidence["n"] > 0].sort_values("consumers")
-        yerr = np.vstack([ev["mean"] - ev["ci_low"], ev["ci_high"] - ev["mean"]])
-        ax.errorbar(ev["consumers"], ev["mean"], yerr=yerr, fmt="o", color=SIM_COLOR, capsize=4,
-                    label=f"simulated ({self.confidence:.0%} CI)", zorder=3)
-        fv = self.evidence.sort_values("consumers")
-        fv = fv[np.isfinite(fv["formula"].astype(float))]
-        if not fv.empty:
-            ax.plot(fv["consumers"], fv["formula"], "s--", color=THEORY_COLOR, ms=4,
-                    label=f"formula ({self.formula})")
-        ax.axhline(self.slo.threshold, color="k", lw=1, ls=":", label=f"SLO {self.slo}")
-        if self.answer is not None:
-            ax.axvline(self.answer, color="0.5", lw=1, ls="--", label=f"answer: {self.answer} consumers")
-        ax.set_xlabel("consumers")
-        ax.set_ylabel(self.slo.metric.name + (" (s)" if self.slo.metric.unit == "s" else ""))
-        ax.xaxis.get_major_locator().set_params(integer=True)
-        ax.grid(alpha=0.3)
-        ax.legend(frameon=False)
-        return ax
 
 
 # --------------------------------------------------------------------------------------------

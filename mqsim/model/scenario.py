@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 import math
 import re
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from mqsim.model import dist as _dist

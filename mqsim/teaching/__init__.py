@@ -1,1 +1,4 @@
-"""mqsim.teaching."""
+"""The teaching layer: one module of helpers per lecture, and the checked exercises.
+
+Nothing below this layer imports it; the notebooks call it.
+"""

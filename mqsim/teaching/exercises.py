@@ -340,7 +340,7 @@ register(Exercise(
 def _nb03_ex2(p: Mapping[str, Any]) -> float:
     """Smallest n whose running 95% CI of the daily mean wait has half-width <= target * exact,
     with mqsim's prefix-stable replication seeds (computed by simulation, in chunks)."""
-    from mqsim.analysis.statistics import replications_until
+    from mqsim.teaching.output_analysis import replications_until
     from mqsim.model.dist import Exponential
     from mqsim.model.scenario import Consumers, Producer, Scenario
 

@@ -107,9 +107,9 @@ def sim_vs_theory(scenario: "Scenario", n: int = 10, seed: int = 0, horizon: flo
     """
     import pandas as pd
 
-    from mqsim.analysis.statistics import replicate_overall
+    from mqsim.teaching.output_analysis import replicate_overall
     from mqsim.analysis.theory_join import theory_table
-    from mqsim.experiments.replications import confidence_interval
+    from mqsim.analysis.statistics import confidence_interval
     from mqsim.analysis.metrics import METRIC_COLUMNS
     from mqsim.theory import for_scenario
 
@@ -147,9 +147,9 @@ def article_comparison(mean_service: float = 0.2, rhos: Sequence[float] = (0.3, 
     """
     import pandas as pd
 
-    from mqsim.analysis.statistics import replicate_overall
+    from mqsim.teaching.output_analysis import replicate_overall
     from mqsim.model.dist import Exponential
-    from mqsim.experiments.replications import confidence_interval
+    from mqsim.analysis.statistics import confidence_interval
     from mqsim.model.scenario import Consumers, Producer, Scenario
     from mqsim.theory import mm1
 
@@ -253,10 +253,10 @@ def dispatch_comparison(lam: float = 2.4, mu: float = 1.0, c: int = 3, *, n: int
     """
     import pandas as pd
 
-    from mqsim.analysis.statistics import replication_values
+    from mqsim.teaching.output_analysis import replication_values
     from mqsim.analysis.theory_join import theory_table
     from mqsim.model.dist import Exponential
-    from mqsim.experiments.replications import confidence_interval
+    from mqsim.analysis.statistics import confidence_interval
     from mqsim.model.scenario import Consumers, Producer, Scenario
     from mqsim.theory import for_scenario
 

@@ -52,7 +52,7 @@ __all__ = [
 # shared
 # ----------------------------------------------------------------------------------------------
 def _ci(values: Iterable[float], confidence: float = 0.95) -> tuple[float, float, float]:
-    from mqsim.experiments.replications import confidence_interval
+    from mqsim.analysis.statistics import confidence_interval
 
     return confidence_interval(values, confidence)
 

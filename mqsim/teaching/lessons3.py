@@ -119,7 +119,7 @@ def network_table(reps: "Replications", theory: "JacksonResult", nodes: Sequence
     """
     import pandas as pd
 
-    from mqsim.experiments.replications import confidence_interval
+    from mqsim.analysis.statistics import confidence_interval
 
     rows = []
     for i, name in enumerate(nodes):

@@ -135,7 +135,7 @@ _KIND_TEXT = {"wait": ("Wq", "wait in queue"), "sojourn": ("T", "time in system 
 
 
 def _samples(result: Any, kind: str) -> np.ndarray:
-    from mqsim.analysis.statistics import samples
+    from mqsim.analysis.metrics import samples
 
     x = samples(result, kind)
     if x.size == 0:
@@ -760,3 +760,33 @@ def load_and_backlog(results: "dict[str, Any]", schedule: Any, *, axes: Any = No
     bottom.grid(alpha=0.3)
     bottom.legend(frameon=False, fontsize=9, loc="upper left")
     return axes
+
+
+__all__ += ["sizing_evidence"]
+
+
+def sizing_evidence(result: Any, ax: "Axes | None" = None) -> "Axes":
+    """A :class:`mqsim.SizingResult`: the SLO metric against the consumer count: simulated mean with its CI, the formula,
+    the threshold, and the answer marked."""
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
+    ev = result.evidence[result.evidence["n"] > 0].sort_values("consumers")
+    yerr = np.vstack([ev["mean"] - ev["ci_low"], ev["ci_high"] - ev["mean"]])
+    ax.errorbar(ev["consumers"], ev["mean"], yerr=yerr, fmt="o", color=SIM_COLOR, capsize=4,
+                label=f"simulated ({result.confidence:.0%} CI)", zorder=3)
+    fv = result.evidence.sort_values("consumers")
+    fv = fv[np.isfinite(fv["formula"].astype(float))]
+    if not fv.empty:
+        ax.plot(fv["consumers"], fv["formula"], "s--", color=THEORY_COLOR, ms=4,
+                label=f"formula ({result.formula})")
+    ax.axhline(result.slo.threshold, color="k", lw=1, ls=":", label=f"SLO {result.slo}")
+    if result.answer is not None:
+        ax.axvline(result.answer, color="0.5", lw=1, ls="--", label=f"answer: {result.answer} consumers")
+    ax.set_xlabel("consumers")
+    ax.set_ylabel(result.slo.metric.name + (" (s)" if result.slo.metric.unit == "s" else ""))
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False)
+    return ax

@@ -68,7 +68,7 @@ def explore_mmc(lam: float = 2.4, mu: float = 1.0, c: int = 3, max_length: int |
     import pandas as pd
 
     from mqsim.analysis.theory_join import theory_table
-    from mqsim.sim.simpy.engine import simulate
+    from mqsim.sim.run import simulate
     from mqsim.theory import for_scenario
 
     sc = scenario_for(lam, mu, c, max_length, high_share, ttl=ttl)

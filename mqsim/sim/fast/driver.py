@@ -34,7 +34,7 @@ import numpy as np
 
 from mqsim.model import dist
 from mqsim.model.dist import Discrete
-from mqsim.sim.simpy.engine import check_run_window
+from mqsim.model.validate import check_run_window
 from mqsim.sim.records import Records, outcome_codes
 from mqsim.sim.result import Result
 from mqsim.model.scenario import Scenario

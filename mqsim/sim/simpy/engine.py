@@ -34,7 +34,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable
 
 import simpy
 from simpy.events import URGENT
@@ -44,47 +44,13 @@ from mqsim.model.outcomes import DELIVERY_LIMIT, DROP_CAUSES, LOST, REJECTED
 from mqsim.model.outcomes import DROP_HEAD, EXPIRED, REJECT_PUBLISH
 from mqsim.sim.records import Records
 from mqsim.model.scenario import Scenario
+from mqsim.model.validate import check_run_window
+from mqsim.sim.events import EVENT_KINDS, Event
 from mqsim.sim.streams import (ARRIVAL, BATCH, BLOCK, CONSUMER, FAILURE, PRIORITY, REDELIVERY, ROUTE, SERVICE, STAGE_SERVICE,
                       THINNING,
                       Stream, make_rng, resolve_seed)
 
-__all__ = ["EVENT_KINDS", "Event", "Simulation", "simulate", "check_run_window"]
-
-EVENT_KINDS = ("publish", "deliver", "ack", "nack", "drop", "expire", "dead_letter", "crash", "repair")
-
-
-class Event(NamedTuple):
-    """What a subscribed handler receives.
-
-    kind: one of :data:`EVENT_KINDS`; time: simulated seconds; message: message id (-1 for
-    crash/repair); producer: producer name; priority: effective priority; consumer: consumer
-    index or -1; cause: for ``drop``/``dead_letter`` the reason (``"reject-publish"``,
-    ``"drop-head"``, ``"expired"``, ``"rejected"``, ``"delivery-limit"``, ``"lost"``), else ``""``;
-    queue: name of the queue (``"main"`` or a stage name).
-    """
-
-    kind: str
-    time: float
-    message: int
-    producer: str
-    priority: int
-    consumer: int
-    cause: str = ""
-    queue: str = "main"
-
-
-def check_run_window(horizon: Any, warmup: Any) -> tuple[float, float]:
-    """Validate ``horizon`` > 0 and 0 <= ``warmup`` < ``horizon`` (both in seconds)."""
-    try:
-        h = float(horizon)
-        w = float(warmup)
-    except (TypeError, ValueError):
-        raise ValueError(f"horizon/warmup: must be numbers of seconds, got {horizon!r}, {warmup!r}") from None
-    if not math.isfinite(h) or h <= 0:
-        raise ValueError(f"horizon: must be a finite number of seconds > 0, got {horizon!r}")
-    if not math.isfinite(w) or w < 0 or w >= h:
-        raise ValueError(f"warmup: must be in [0, horizon={h:g}) seconds, got {warmup!r}")
-    return h, w
+__all__ = ["Simulation", "simulate"]
 
 
 class _Consumer:

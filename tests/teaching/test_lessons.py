@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 import mqsim as mq
-from mqsim import analysis, lessons
+from mqsim import analysis
+from mqsim.teaching import output_analysis
+from mqsim.teaching import lessons
 from mqsim.dist import Exponential
 
 
@@ -22,16 +24,16 @@ def one_queue(lam, c=1, mu=1.0, **queue):
 # ---------------------------------------------------------------------------------------------
 def test_replicate_overall_equals_replicate_and_continues():
     sc = one_queue(0.8, c=2)
-    fast = analysis.replicate_overall(sc, n=4, seed=9, horizon=400, warmup=40)
+    fast = output_analysis.replicate_overall(sc, n=4, seed=9, horizon=400, warmup=40)
     reps = mq.replicate(sc, n=4, seed=9, horizon=400, warmup=40, by=(), progress=False)
     slow = reps.runs[reps.runs.group == "all"].sort_values("replication")
     for m in ("Wq", "L", "throughput", "wait_p95"):
         assert np.array_equal(fast[m].to_numpy(), slow[m].to_numpy()), m
-    head = analysis.replication_values(sc, "Wq", 2, 9, 400, 40)
-    tail = analysis.replication_values(sc, "Wq", 2, 9, 400, 40, first=2)
+    head = output_analysis.replication_values(sc, "Wq", 2, 9, 400, 40)
+    tail = output_analysis.replication_values(sc, "Wq", 2, 9, 400, 40, first=2)
     assert np.array_equal(np.concatenate([head, tail]), fast["Wq"].to_numpy())
     with pytest.raises(ValueError, match="metric"):
-        analysis.replication_values(sc, "nonsense", 2)
+        output_analysis.replication_values(sc, "nonsense", 2)
 
 
 def test_running_ci_and_replications_needed():
@@ -51,10 +53,10 @@ def test_running_ci_and_replications_needed():
 
 def test_replications_until_agrees_with_replications_needed():
     sc = one_queue(0.2, c=3, mu=0.1)
-    n, values = analysis.replications_until(sc, 1.5, "Wq", seed=4, horizon=600, warmup=60, chunk=7)
+    n, values = output_analysis.replications_until(sc, 1.5, "Wq", seed=4, horizon=600, warmup=60, chunk=7)
     assert n is not None and n <= values.size
     assert analysis.replications_needed(values, 1.5) == n
-    assert np.array_equal(values, analysis.replication_values(sc, "Wq", values.size, 4, 600, 60))
+    assert np.array_equal(values, output_analysis.replication_values(sc, "Wq", values.size, 4, 600, 60))
 
 
 def test_batch_means_widen_the_naive_interval_on_correlated_data():
@@ -84,7 +86,7 @@ def test_samples_are_what_the_summary_averages():
 
 def test_warmup_curve_starts_below_steady_state():
     bank = one_queue(0.2, c=3, mu=0.1)
-    tb = analysis.warmup_curve(bank, n=40, seed=2, messages=120, batch=10)
+    tb = output_analysis.warmup_curve(bank, n=40, seed=2, messages=120, batch=10)
     assert list(tb.columns) == ["message", "t", "mean", "ci_low", "ci_high"]
     assert tb["message"].tolist() == list(range(10, 121, 10)) and tb["t"].is_monotonic_increasing
     assert tb["mean"].iloc[0] < 0.5 * 40 / 9  # an empty bank makes its first customers wait little
@@ -92,7 +94,7 @@ def test_warmup_curve_starts_below_steady_state():
     late = tb[tb["message"] > 60]
     assert 40 / 9 * 0.6 < late["mean"].mean() < 40 / 9 * 1.4
     with pytest.raises(ValueError, match="multiple"):
-        analysis.warmup_curve(bank, messages=25, batch=10)
+        output_analysis.warmup_curve(bank, messages=25, batch=10)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,13 +11,12 @@ import pytest
 
 import mqsim as mq
 from mqsim.dist import Exponential
-from mqsim.sizing import (SizingResult, _approx_sojourn_tail, _approx_wait_quantile, _approx_wait_tail,
-                          formula_value, size_consumers)
-from mqsim.slo import extra_metric_values, parse_metric, parse_slo
+from mqsim.experiments.sizing import SizingResult, _approx_sojourn_tail, _approx_wait_quantile, _approx_wait_tail, formula_value, size_consumers
+from mqsim.experiments.slo import extra_metric_values, parse_metric, parse_slo
 
-from .stats import ci
+from tests.stats import ci
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 QUIET = {"progress": False}
 
 
@@ -187,7 +186,7 @@ def test_sizing_plot():
     matplotlib.use("Agg")
     sc = mq.load_yaml(str(EXAMPLES / "reference.yaml"))
     r = size_consumers(sc, "Wq <= 0.2", seed=1, horizon=2_000, **QUIET)
-    ax = r.plot()
+    ax = mq.viz.sizing_evidence(r)
     assert ax.get_xlabel() == "consumers"
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any("SLO" in s for s in labels) and any("answer" in s for s in labels)

@@ -9,7 +9,7 @@ import pytest
 
 import mqsim as mq
 from mqsim.dist import Deterministic, Erlang, Exponential, LogNormal, Uniform
-from mqsim.streams import ARRIVAL, SERVICE, Stream, make_rng
+from mqsim.sim.streams import ARRIVAL, SERVICE, Stream, make_rng
 
 
 def _streams(sc: mq.Scenario, seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -15,7 +15,7 @@ import pytest
 import mqsim as mq
 from mqsim.dist import Exponential, LogNormal
 
-from .stats import assert_same_mean
+from tests.stats import assert_same_mean
 
 ciw = pytest.importorskip("ciw")
 pytestmark = pytest.mark.slow

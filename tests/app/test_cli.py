@@ -13,7 +13,7 @@ import pytest
 
 from mqsim.cli import UsageError, main, parse_set, parse_values
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REF = str(ROOT / "examples" / "reference.yaml")
 LOGN = str(ROOT / "examples" / "lognormal.yaml")
 FAST = ["--no-progress", "-n", "3", "--horizon", "400", "--executor", "sequential"]

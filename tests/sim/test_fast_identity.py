@@ -19,13 +19,17 @@ from hypothesis import strategies as st
 
 import mqsim as mq
 from mqsim import dist
-from mqsim.engine import simulate as simpy_simulate
 
-fast = pytest.importorskip("mqsim.fast")
+fast = pytest.importorskip("mqsim.sim.fast")
+from mqsim.sim.fast import driver  # noqa: E402
 pytest.importorskip("numba")
-from mqsim.run import simulate  # noqa: E402
+from mqsim import simulate  # noqa: E402
 
-from .summary_checks import assert_summaries_match  # noqa: E402
+
+def simpy_simulate(*args, **kwargs):
+    return simulate(*args, engine="simpy", **kwargs)
+
+from tests.summary_checks import assert_summaries_match  # noqa: E402
 
 
 def both(sc: mq.Scenario, horizon: float, seed: int, warmup: float = 0.0, trace: bool = True):
@@ -189,7 +193,7 @@ def test_missing_numba_gives_install_hint_and_auto_uses_simpy():
     code = (
         "import sys; sys.modules['numba'] = None\n"
         "import mqsim as mq\n"
-        "from mqsim.run import simulate\n"
+        "from mqsim import simulate\n"
         "sc = mq.Scenario(producers=[mq.Producer('p', rate=1.0)])\n"
         "print(simulate(sc, 5.0, seed=1, engine='auto').engine)\n"
         "try:\n"
@@ -214,9 +218,9 @@ def test_import_mqsim_does_not_import_numba():
 def test_sequential_samplers_draw_the_same_values_in_one_call(d):
     """The fast engine draws several BLOCKs in one call for these types; that must equal the
     block-by-block draws of mqsim.streams.Stream (values and generator state)."""
-    from mqsim.streams import BLOCK
+    from mqsim.sim.streams import BLOCK
 
-    assert type(d) in fast.SEQUENTIAL
+    assert type(d) in driver.SEQUENTIAL
     for seed, m in ((0, 1), (1, 3), (2, 64)):
         r1, r2 = np.random.default_rng(seed), np.random.default_rng(seed)
         per_block = np.concatenate([d.sample(r1, BLOCK) for _ in range(m)])

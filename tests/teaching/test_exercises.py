@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import mqsim as mq
-from mqsim import exercises as ex
+from mqsim.teaching import exercises as ex
 
 # worked values from shared/reference (independent of the checker's own code path)
 CANONICAL_ANSWERS = {

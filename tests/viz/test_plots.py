@@ -14,7 +14,10 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import mqsim as mq  # noqa: E402
-from mqsim import analysis, lessons, plots  # noqa: E402
+from mqsim import analysis
+from mqsim.teaching import output_analysis
+from mqsim.teaching import lessons
+from mqsim.viz import plots  # noqa: E402
 from mqsim.dist import Exponential  # noqa: E402
 
 
@@ -178,7 +181,7 @@ def test_autocorrelation_and_state_distribution(mm1_run):
 
 
 def test_warmup_curve_plot():
-    tb = analysis.warmup_curve(one_queue(2.4, c=3), n=4, seed=1, messages=100, batch=20)
+    tb = output_analysis.warmup_curve(one_queue(2.4, c=3), n=4, seed=1, messages=100, batch=20)
     ax = plots.warmup_curve(tb, exact=1.0787, formula="Erlang C", warmup=50)
     assert "theory (Erlang C, steady state)" in legend_texts(ax)
     assert ax.get_xlabel().startswith("mean publish time of the j-th message (s")

@@ -14,8 +14,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import mqsim as mq  # noqa: E402
-from mqsim import exercises as ex  # noqa: E402
-from mqsim import lessons2 as L  # noqa: E402
+from mqsim.teaching import exercises as ex  # noqa: E402
+from mqsim.teaching import lessons2 as L  # noqa: E402
 from mqsim.dist import Deterministic, Erlang, Exponential, Gamma, HyperExponential  # noqa: E402
 
 
@@ -281,15 +281,15 @@ def test_plots_ci_curve_marks_bars_and_curves():
     t = pd.DataFrame({"x": [1, 2, 1, 2], "s": [0, 0, 1, 1], "simulated": [1.0, 2.0, 1.5, 2.5],
                       "ci_low": [0.9, 1.8, 1.4, 2.3], "ci_high": [1.1, 2.2, 1.6, 2.7],
                       "a": [1.0, 2.0, 1.5, 2.5], "b": [np.nan, 2.1, np.nan, np.nan], "n": 5})
-    ax = mq.plots.ci_curve(t, "x", theory={"a": "exact", "b": "approx"}, series="s", logx=True)
+    ax = mq.viz.ci_curve(t, "x", theory={"a": "exact", "b": "approx"}, series="s", logx=True)
     labels = [x.get_text() for x in ax.get_legend().get_texts()]
     assert any("exact" in lab for lab in labels) and any("simulated" in lab for lab in labels)
     plt.close("all")
     bars = t.assign(name=["p", "q", "r", "s"])
-    ax = mq.plots.marks_bars(bars, label="name", marks={"a": "exact", "b": "approx"}, metric="Wq")
+    ax = mq.viz.marks_bars(bars, label="name", marks={"a": "exact", "b": "approx"}, metric="Wq")
     assert len(ax.patches) == 4 and "Wq" in ax.get_ylabel()
     plt.close("all")
-    ax = mq.plots.curves(L.kingman_error(ca2s=(0.0, 2.0), rhos=[0.3, 0.6]), "rho", "rel_error", series="arrivals",
+    ax = mq.viz.curves(L.kingman_error(ca2s=(0.0, 2.0), rhos=[0.3, 0.6]), "rho", "rel_error", series="arrivals",
                          reference=0.0)
     assert len(ax.get_lines()) == 3
     plt.close("all")
@@ -385,7 +385,7 @@ def test_marks_bars_relative_to_a_column():
 
     t = pd.DataFrame({"name": ["a", "b"], "simulated": [2.0, 4.0], "ci_low": [1.9, 3.8], "ci_high": [2.1, 4.2],
                       "exact": [2.0, 4.4], "approx": [2.2, 4.0]})
-    ax = mq.plots.marks_bars(t, label="name", marks={"exact": "exact", "approx": "approx"}, relative_to="exact")
+    ax = mq.viz.marks_bars(t, label="name", marks={"exact": "exact", "approx": "approx"}, relative_to="exact")
     assert ax.get_ylabel() == "mean wait in queue Wq / exact"
     ys = sorted(round(float(y), 4) for line in ax.get_lines() for y in line.get_ydata())
     assert 1.0 in ys and 1.1 in ys and round(4.0 / 4.4, 4) in ys

@@ -10,7 +10,7 @@ import pytest
 import mqsim as mq
 from mqsim.dist import Deterministic, Erlang, Exponential
 
-from .stats import assert_covers
+from tests.stats import assert_covers
 
 pytestmark = pytest.mark.slow
 
@@ -156,7 +156,7 @@ def test_batches_and_trace_replay(tmp_path):
 
 
 def test_consumer_crash_requeues_and_counts_redeliveries():
-    fail = mq.scenario.Failure(time_to_failure=Exponential(mean=50.0), repair=Exponential(mean=5.0))
+    fail = mq.Failure(time_to_failure=Exponential(mean=50.0), repair=Exponential(mean=5.0))
     sc = mm(1.2, c=2, prefetch=5, failure=fail)
     res = mq.simulate(sc, horizon=5_000, seed=91)
     m = res.messages
@@ -170,7 +170,7 @@ def test_consumer_crash_requeues_and_counts_redeliveries():
 
 def test_combined_scenario_conserves_every_message_and_reports_each_outcome():
     """Priority, prefetch 10, TTL, crashes, nacks, a delivery limit and a DLQ together."""
-    fail = mq.scenario.Failure(time_to_failure=Exponential(mean=40.0), repair=Erlang(k=2, mean=4.0))
+    fail = mq.Failure(time_to_failure=Exponential(mean=40.0), repair=Erlang(k=2, mean=4.0))
     sc = mq.Scenario(
         producers=[mq.Producer("web", rate=2.0, priority={1: 0.7, 8: 0.3}, ttl=6.0),
                    mq.Producer("batch", interarrival=Erlang(k=2, mean=1.0), batch={1: 0.5, 4: 0.5})],
@@ -196,7 +196,7 @@ def test_combined_scenario_conserves_every_message_and_reports_each_outcome():
 
 
 def kafka(lam, P, n, **kw):
-    from mqsim.kafka import ConsumerGroup, KafkaScenario, Topic
+    from mqsim.model.kafka import ConsumerGroup, KafkaScenario, Topic
 
     return KafkaScenario([mq.Producer("p", rate=lam)], Topic(P, key_skew=kw.pop("key_skew", 0.0)),
                          ConsumerGroup(n, Exponential(mean=1.0), **kw))

@@ -14,7 +14,7 @@ import pytest
 import mqsim as mq
 from mqsim.dist import Deterministic, Exponential
 
-from .stats import assert_covers
+from tests.stats import assert_covers
 
 pytestmark = pytest.mark.slow
 

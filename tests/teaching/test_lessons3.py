@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 import mqsim as mq
-from mqsim import exercises as ex
-from mqsim import lessons3 as l3
+from mqsim.teaching import exercises as ex
+from mqsim.teaching import lessons3 as l3
 from mqsim.dist import Deterministic, Exponential
 
-from .stats import assert_covers
+from tests.stats import assert_covers
 
 
 # ----------------------------------------------------------------------------------------------
@@ -350,15 +350,15 @@ def test_new_plots_draw():
 
     pts = pd.DataFrame({"x": [1.0, 2.0], "mean": [0.3, 0.2], "ci_low": [0.25, 0.15], "ci_high": [0.35, 0.25],
                         "n": [5, 5], "system": ["a", "b"]})
-    ax = mq.plots.sim_vs_curves(pts, "x", {"f": ([0, 3], [0.4, 0.1])}, series="system", ylabel="y")
+    ax = mq.viz.sim_vs_curves(pts, "x", {"f": ([0, 3], [0.4, 0.1])}, series="system", ylabel="y")
     assert len(ax.lines) >= 1 and ax.get_ylabel() == "y"
     ks = mq.KafkaScenario([mq.Producer("p", rate=1.0)], mq.Topic(2), mq.ConsumerGroup(2, Exponential(mean=0.5)))
-    ax = mq.plots.partition_lag(l3.partition_lag(mq.simulate(ks, horizon=50, seed=1)), shares=[0.5, 0.5])
+    ax = mq.viz.partition_lag(l3.partition_lag(mq.simulate(ks, horizon=50, seed=1)), shares=[0.5, 0.5])
     assert len(ax.lines) == 2
-    ax = mq.plots.hist_vs_density(np.random.default_rng(1).exponential(1.0, 500), lambda t: np.exp(-t), label="Exp(1)")
+    ax = mq.viz.hist_vs_density(np.random.default_rng(1).exponential(1.0, 500), lambda t: np.exp(-t), label="Exp(1)")
     assert ax.get_xlabel() == "time (s)"
     wl = l3.capstone_workload()
     runs = {"3": mq.simulate(l3.capstone_scenario(3), horizon=120, seed=1)}
-    top, bottom = mq.plots.load_and_backlog(runs, wl["schedule"])
+    top, bottom = mq.viz.load_and_backlog(runs, wl["schedule"])
     assert top.get_ylabel() == "messages/s" and len(bottom.lines) == 1
     plt.close("all")

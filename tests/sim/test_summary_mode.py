@@ -10,11 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mqsim as mq
-from mqsim import _simpy_summary, dist
-from mqsim.run import simulate
-from mqsim.summary import ALPHA, SummaryResult, hist_quantiles
+from mqsim import dist
+from mqsim.sim.simpy import summary_records as _simpy_summary
+from mqsim import simulate
+from mqsim.analysis.streaming import ALPHA, hist_quantiles
+from mqsim.sim.result import SummaryResult
 
-from .summary_checks import assert_summaries_match
+from tests.summary_checks import assert_summaries_match
 
 try:
     import numba  # noqa: F401
@@ -42,10 +44,10 @@ def simpy_scenarios(draw):
     queue = mq.Queue(max_priority=draw(st.sampled_from([None, 5])), max_length=draw(st.sampled_from([None, 0, 3])),
                      overflow=draw(st.sampled_from(["drop-head", "reject-publish"])),
                      dead_letter="dlq" if dlq else None)
-    failure = draw(st.sampled_from([None, mq.scenario.Failure(dist.Exponential(mean=5.0), dist.Deterministic(1.0))]))
+    failure = draw(st.sampled_from([None, mq.Failure(dist.Exponential(mean=5.0), dist.Deterministic(1.0))]))
     consumers = mq.Consumers(draw(st.integers(1, 3)), service=draw(distributions), prefetch=draw(st.integers(0, 3)),
                              nack=draw(st.sampled_from([0.0, 0.2])), failure=failure)
-    stages = [mq.scenario.Stage("dlq", consumers=mq.Consumers(1, service=dist.Exponential(mean=0.2)))] if dlq else []
+    stages = [mq.Stage("dlq", consumers=mq.Consumers(1, service=dist.Exponential(mean=0.2)))] if dlq else []
     return mq.Scenario(producers=producers, queue=queue, consumers=consumers, stages=stages)
 
 
@@ -111,7 +113,7 @@ def test_summary_result_refuses_per_message_tables():
 def test_histogram_quantiles_follow_numpy_interpolation():
     rng = np.random.default_rng(0)
     x = np.concatenate([np.zeros(300), rng.exponential(2.0, 5_000), [5e-12, 3e9]])
-    from mqsim.summary import NBINS, bucket_of
+    from mqsim.analysis.streaming import NBINS, bucket_of
 
     b = bucket_of(x)
     counts = np.bincount(b, minlength=NBINS).astype(float)

@@ -16,7 +16,7 @@ import mqsim as mq  # noqa: E402
 
 pytest.importorskip("ipywidgets")
 
-from mqsim.widgets import explore_mmc, mmc_explorer, scenario_for  # noqa: E402
+from mqsim.viz.widgets import explore_mmc, mmc_explorer, scenario_for  # noqa: E402
 
 WQ = "Wq: mean wait (s)"
 SIM, THEORY = "simulated (one run)", "theory"
@@ -75,7 +75,7 @@ def test_import_mqsim_does_not_import_ipywidgets():
 
 
 def test_ttl_slider_brings_in_the_mm1_plus_d_formula():
-    from mqsim import widgets
+    from mqsim.viz import widgets
 
     table, res, pred = widgets.explore_mmc(0.9, 1.0, 1, ttl=2.0, horizon=4_000, warmup=200, seed=3)
     assert pred.applies and pred.exact and pred.metrics.loss == pytest.approx(0.2187637254, abs=1e-9)
