@@ -32,9 +32,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mqsim.experiments.replications import _as_scenario, _check_n, replication_seed, run_replication
 from mqsim.analysis.statistics import confidence_interval
+from mqsim.experiments.replications import _check_n, replication_seed, run_replication
 from mqsim.experiments.slo import SLO, MetricSpec, parse_slo
+from mqsim.model.scenario import as_scenario
 from mqsim.sim.streams import resolve_seed
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -242,7 +243,7 @@ def size_consumers(scenario: "Scenario", slo: str | SLO, confidence: float = 0.9
 
     Returns a :class:`SizingResult` (answer, formula_answer, slo, evidence, explanation).
     """
-    sc = _as_scenario(scenario)
+    sc = as_scenario(scenario)
     target = parse_slo(slo)
     if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
         raise ValueError(f"confidence: must be in (0, 1), e.g. 0.95, got {confidence!r}")
@@ -285,9 +286,9 @@ def size_consumers(scenario: "Scenario", slo: str | SLO, confidence: float = 0.9
     formula_name, formula_exact = f0.formula, f0.exact and f0.available
 
     # ---- 2. simulation ---------------------------------------------------------------------
+    from mqsim.analysis.warmup import PILOTS
     from mqsim.experiments.executors import Runner
     from mqsim.experiments.replications import _auto_warmups
-    from mqsim.analysis.warmup import PILOTS
 
     extras = (spec.name,) if spec.extra else ()
     runs: dict[int, list[float]] = {}

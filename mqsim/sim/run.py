@@ -24,11 +24,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from mqsim.sim.simpy import engine as _engine
-from mqsim.sim.events import Event
-from mqsim.sim.result import Result
 from mqsim.model.scenario import Scenario
+from mqsim.sim.events import Event
 from mqsim.sim.records import check_records_mode
+from mqsim.sim.result import Result
+from mqsim.sim.simpy import engine as _engine
 
 __all__ = ["simulate", "ENGINES", "choose_engine"]
 

@@ -37,7 +37,13 @@ from typing import Any
 from mqsim.theory.gim1 import gi_m1
 from mqsim.theory.markovian import erlang_b, mmc, mmck, mmck_drop_head
 from mqsim.theory.mg1 import ALLEN_CUNNEEN, KINGMAN, allen_cunneen, kingman, md1, mg1
-from mqsim.theory.priority import COBHAM, COBHAM_MMC, combine_classes, np_priority_mg1, np_priority_mmc
+from mqsim.theory.priority import (
+    COBHAM,
+    COBHAM_MMC,
+    combine_classes,
+    np_priority_mg1,
+    np_priority_mmc,
+)
 from mqsim.theory.results import QueueMetrics
 
 __all__ = ["Prediction", "for_scenario"]
@@ -222,7 +228,7 @@ def _ok(m: QueueMetrics, reason: str, rho: float, *, exact: bool | None = None,
 def for_scenario(sc: Any) -> Prediction:
     """The formula that applies to scenario ``sc`` with its metrics, or a clear reason why none
     does (see the module docstring for the rules). Never raises for a valid scenario."""
-    if type(sc).__name__ == "KafkaScenario":
+    if sc.family == "kafka":
         return _kafka(sc)
     q, cons = sc.queue, sc.consumers
     c, pf = cons.count, cons.prefetch

@@ -10,12 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mqsim as mq
-from mqsim import dist
-from mqsim.sim.simpy import summary_records as _simpy_summary
-from mqsim import simulate
+from mqsim import dist, simulate
 from mqsim.analysis.streaming import ALPHA, hist_quantiles
 from mqsim.sim.result import SummaryResult
-
+from mqsim.sim.simpy import summary_records as _simpy_summary
 from tests.summary_checks import assert_summaries_match
 
 try:

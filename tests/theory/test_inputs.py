@@ -14,7 +14,6 @@ from mqsim import theory as th
 from mqsim.dist import Deterministic
 from mqsim.theory import UnstableError
 
-
 # --------------------------------------------------------------------------------------------
 # input validation and result objects
 # --------------------------------------------------------------------------------------------

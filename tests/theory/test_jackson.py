@@ -4,13 +4,12 @@ Each formula is checked against worked values and against an independent computa
 
 from __future__ import annotations
 
-
 import pytest
 
 from mqsim import theory as th
 from mqsim.theory import UnstableError
-
 from tests.theory.oracles import close
+
 
 # --------------------------------------------------------------------------------------------
 # §2.14 Jackson networks

@@ -4,12 +4,11 @@ Each formula is checked against worked values and against an independent computa
 
 from __future__ import annotations
 
-
 import pytest
 
 from mqsim import theory as th
-
 from tests.theory.oracles import close
+
 
 # --------------------------------------------------------------------------------------------
 # §2.1 Little's law and §2.15 operational laws

@@ -11,8 +11,16 @@ import pytest
 
 from mqsim import theory as th
 from mqsim.theory import UnstableError
+from tests.theory.oracles import (
+    close,
+    ctmc_birth_death,
+    erlang_b_direct,
+    erlang_c_direct,
+    erlang_c_logspace,
+    erlang_c_mpmath,
+    printed,
+)
 
-from tests.theory.oracles import close, printed, ctmc_birth_death, erlang_b_direct, erlang_c_direct, erlang_c_logspace, erlang_c_mpmath
 
 # --------------------------------------------------------------------------------------------
 # §2.2 M/M/1

@@ -12,8 +12,8 @@ import pytest
 from mqsim import theory as th
 from mqsim.dist import Deterministic, Erlang, Exponential, HyperExponential
 from mqsim.theory import UnstableError
-
 from tests.theory.oracles import close, printed
+
 
 # --------------------------------------------------------------------------------------------
 # §2.7 – §2.10 general service

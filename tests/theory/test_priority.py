@@ -9,8 +9,8 @@ import math
 import pytest
 
 from mqsim import theory as th
-
 from tests.theory.oracles import EXACT, close, printed
+
 
 # --------------------------------------------------------------------------------------------
 # §2.11 – §2.13 priority

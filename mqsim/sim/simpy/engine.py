@@ -40,15 +40,35 @@ import simpy
 from simpy.events import URGENT
 
 from mqsim.model.dist import Discrete
-from mqsim.model.outcomes import DELIVERY_LIMIT, DROP_CAUSES, LOST, REJECTED
-from mqsim.model.outcomes import DROP_HEAD, EXPIRED, REJECT_PUBLISH
-from mqsim.sim.records import Records
+from mqsim.model.outcomes import (
+    DELIVERY_LIMIT,
+    DROP_CAUSES,
+    DROP_HEAD,
+    EXPIRED,
+    LOST,
+    REJECT_PUBLISH,
+    REJECTED,
+)
 from mqsim.model.scenario import Scenario
 from mqsim.model.validate import check_run_window
 from mqsim.sim.events import EVENT_KINDS, Event
-from mqsim.sim.streams import (ARRIVAL, BATCH, BLOCK, CONSUMER, FAILURE, PRIORITY, REDELIVERY, ROUTE, SERVICE, STAGE_SERVICE,
-                      THINNING,
-                      Stream, make_rng, resolve_seed)
+from mqsim.sim.records import Records
+from mqsim.sim.streams import (
+    ARRIVAL,
+    BATCH,
+    BLOCK,
+    CONSUMER,
+    FAILURE,
+    PRIORITY,
+    REDELIVERY,
+    ROUTE,
+    SERVICE,
+    STAGE_SERVICE,
+    THINNING,
+    Stream,
+    make_rng,
+    resolve_seed,
+)
 
 __all__ = ["Simulation", "simulate"]
 

@@ -25,11 +25,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from mqsim.sim.simpy import engine as _engine
-from mqsim.sim.records import Records, outcome_codes
-from mqsim.model.scenario import Scenario
-from mqsim.sim.result import SummaryResult
 from mqsim.analysis.streaming import SummaryStats
+from mqsim.model.scenario import Scenario
+from mqsim.sim.records import Records, outcome_codes
+from mqsim.sim.result import SummaryResult
+from mqsim.sim.simpy import engine as _engine
 
 __all__ = ["simulate_summary", "WindowRecords", "WindowList"]
 
