@@ -24,7 +24,7 @@ def scenario_from_dict(data: Mapping[str, Any]) -> Scenario | KafkaScenario:
     return Scenario.from_dict(data)
 
 
-def load_yaml(source: str) -> Scenario:
+def load_yaml(source: str) -> Scenario | KafkaScenario:
     """Load a scenario from a YAML file path or a YAML document string (``yaml.safe_load``)."""
     import yaml
 

@@ -88,6 +88,29 @@ class Records:
     20 bytes per queue-length step with ``trace``.
     """
 
+    # the columns (typed arrays while an engine writes them; numpy arrays from the fast engine;
+    # ``None`` when the scenario cannot use them)
+    t_publish: Any
+    producer: Any
+    priority: Any
+    service: Any
+    t_deliver: Any
+    t_start: Any
+    t_done: Any
+    consumer: Any
+    cause: Any
+    deliveries: Any
+    prior: Any
+    dead_lettered: Any
+    node: Any
+    cls: Any
+    parent: Any
+    q_time: Any
+    q_node: Any
+    q_ready: Any
+    q_inflight: Any
+    q_busy: Any
+
     __slots__ = ("scenario", "horizon", "trace", *COLUMNS, "capacity", "states", *TRACE_COLUMNS, "a_mid",
                  "a_start", "a_end", "n_acked", "n_dropped", "n_expired", "n_dead", "n_lost", "final_ready",
                  "final_inflight", "extra", "_arrays", "_fills")

@@ -25,7 +25,7 @@ This module imports no heavy dependency: numba is loaded only when the fast engi
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from mqsim.model.scenario import Scenario, ScenarioLike
 from mqsim.model.validate import check_run_window, choice
@@ -73,19 +73,21 @@ def simulate(scenario: ScenarioLike, horizon: float, warmup: float = 0.0, seed: 
     check_records_mode(records)
     horizon, warmup = check_run_window(horizon, warmup)
     hooks = simpy_engine.check_handlers(handlers)
-    which = choose_engine(scenario, engine, handlers=handlers) if scenario.family == "queue" else "kafka"
+    sc = cast(Scenario, scenario)
+    which = choose_engine(sc, engine, handlers=handlers) if scenario.family == "queue" else "kafka"
     seed = resolve_seed(seed)
     if which == "kafka":
+        from mqsim.model.kafka import KafkaScenario
         from mqsim.sim import kafka
 
-        return kafka.run(scenario, horizon, warmup, seed, trace=trace, records=records, handlers=handlers)
+        return kafka.run(cast(KafkaScenario, scenario), horizon, warmup, seed, trace=trace, records=records, handlers=handlers)
     if which == "fast":
         from mqsim.sim.fast import driver as fast
 
-        return fast.simulate(scenario, horizon, warmup, seed, trace=trace, records=records, handlers=handlers)
+        return fast.simulate(sc, horizon, warmup, seed, trace=trace, records=records, handlers=handlers)
     if records == "summary":
         from mqsim.sim.simpy.summary_records import run_summary
 
-        return run_summary(scenario, horizon, warmup, seed, hooks)
-    rec = simpy_engine.run(scenario, seed, horizon, hooks, bool(trace))
-    return Result(scenario, rec, horizon=horizon, warmup=warmup, seed=seed, engine="simpy")
+        return run_summary(sc, horizon, warmup, seed, hooks)
+    rec = simpy_engine.run(sc, seed, horizon, hooks, bool(trace))
+    return Result(sc, rec, horizon=horizon, warmup=warmup, seed=seed, engine="simpy")

@@ -25,6 +25,7 @@ __all__ = ["failures"]
 def failures(broker: "BrokerQueue", cn: "Consumer") -> Generator[simpy.Event, Any, None]:
     """The failure process of consumer ``cn``: up, crash, down, repair, forever."""
     f = broker.cons_cfg.failure
+    assert f is not None  # started only for consumers that fail
     seed, k, j = broker.net.seed, broker.k, cn.idx
     up = Stream(f.time_to_failure.sample, make_rng(seed, FAILURE, k, j, 0)).next
     down = Stream(f.repair.sample, make_rng(seed, FAILURE, k, j, 1)).next

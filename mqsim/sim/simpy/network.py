@@ -101,6 +101,7 @@ class Network:
     def route(self, mid: int, node: int) -> None:
         """After an ack at queue ``node``: continue to the next stage a route picks, if any."""
         q = self.queues[node]
+        assert q.route_u is not None  # queues with routes have a routing stream
         u = q.route_u()
         acc = 0.0
         for dst, p in q.routes:

@@ -70,8 +70,8 @@ class ProducerProcess:
                     for kk, lv in enumerate(self.levels)]
         self.eff_of = [sc.queue.effective_priority(lv) for lv in self.levels]
         self.level_of = [main.level_of_prio(lv) for lv in self.levels]
-        mix = isinstance(p.priority, Discrete)
-        self.prio_next = Stream(p.priority.sample, make_rng(seed, PRIORITY, i)).next if mix else None
+        prio = p.priority
+        self.prio_next = Stream(prio.sample, make_rng(seed, PRIORITY, i)).next if isinstance(prio, Discrete) else None
         self.pos_of = {lv: kk for kk, lv in enumerate(self.levels)}  # the last position of a level wins
         self.batch_next = Stream(p.batch.sample, make_rng(seed, BATCH, i)).next if isinstance(p.batch, Discrete) \
             else None

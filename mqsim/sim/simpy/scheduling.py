@@ -23,7 +23,7 @@ from simpy.events import NORMAL, URGENT
 __all__ = ["call_at", "URGENT", "NORMAL"]
 
 
-def call_at(env: simpy.Environment, delay: float, callback: Callable[[Any], None], priority: int = URGENT) -> None:
+def call_at(env: simpy.Environment, delay: float, callback: Callable[[Any], None], priority: Any = URGENT) -> None:
     """Run ``callback(event)`` ``delay`` seconds from now, with SimPy event ``priority``."""
     ev = simpy.Event(env)
     ev._ok = True  # triggered successfully ...

@@ -21,7 +21,7 @@ The engine is handed these records through its ``records`` factory argument
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import numpy as np
 
@@ -185,5 +185,5 @@ def run_summary(scenario: Scenario, horizon: float, warmup: float, seed: int,
     def records_factory(sc: Scenario, h: float, *, trace: bool = False) -> WindowRecords:
         return WindowRecords(sc, h, warmup=warmup)
 
-    rec = engine.run(scenario, seed, horizon, handlers, False, records=records_factory)
+    rec = cast(WindowRecords, engine.run(scenario, seed, horizon, handlers, False, records=records_factory))
     return SummaryResult(scenario, rec.stats, horizon=horizon, warmup=warmup, seed=seed, engine="simpy")
