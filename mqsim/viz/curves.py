@@ -142,7 +142,7 @@ def ci_curve(table: "pd.DataFrame", x: str, *, metric: str = "Wq", theory: "dict
         ax.set_yscale("log")
     else:
         ax.set_ylim(bottom=0)
-    return finish(ax, xlabel=xlabel or label(x), ylabel=label(metric), where="right" if series else "inside")
+    return finish(ax, xlabel=xlabel or label(x), ylabel=label(metric), where="above" if series else "inside")
 
 
 def sim_vs_curves(points: "pd.DataFrame", x: str, curves: "dict[str, tuple[Any, Any]] | None" = None, *,

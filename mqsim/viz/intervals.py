@@ -18,6 +18,13 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["ci_bars", "priority_bars", "marks_bars", "ci_convergence"]
 
 
+def _names(values: Any) -> list[str]:
+    """Bar names wrapped to fit under their bar (narrower when there are many bars)."""
+    values = [str(v) for v in values]
+    width = 18 if len(values) <= 5 else 11
+    return [textwrap.fill(v, width) for v in values]
+
+
 def _bars(ax: "Axes", table: "pd.DataFrame", scale: np.ndarray, *, points: bool, confidence: float = 0.95,
           n: Any = None) -> np.ndarray:
     """Simulated means (bars, or points when ``points``) with their CI; returns the x positions."""
@@ -47,7 +54,7 @@ def ci_bars(table: "pd.DataFrame", *, label: str = "policy", metric: str = "Wq",
     """
     ax = new_axes(ax)
     x = _bars(ax, table, np.ones(len(table)), points=False, confidence=confidence, n=n)
-    names = [textwrap.fill(str(v), 18) for v in table[label]]
+    names = _names(table[label])
     if "theory" in table and table["theory"].notna().any():
         th = table["theory"].to_numpy(dtype=float)
         formulas = [str(f) for f in table["formula"]] if "formula" in table else []
@@ -58,7 +65,7 @@ def ci_bars(table: "pd.DataFrame", *, label: str = "policy", metric: str = "Wq",
             names = [f"{nm}\n[{f.split(' (')[0]}]" for nm, f in zip(names, formulas)]
     ax.set_xticks(x, names)
     ax.set_ylim(bottom=0)
-    return finish(ax, ylabel=axis_label(metric), grid="y", where="right")
+    return finish(ax, ylabel=axis_label(metric), grid="y", where="above")
 
 
 def priority_bars(reps: Any, prediction: Any = None, *, metric: str = "Wq", confidence: float = 0.95,
@@ -115,14 +122,14 @@ def marks_bars(table: "pd.DataFrame", *, label: str, marks: "dict[str, str]", me
         off = (k - (k_all - 1) / 2) * 0.12
         ax.hlines(v[ok], x[ok] - 0.34, x[ok] + 0.34, color=color, lw=2.5, linestyles=ls, zorder=3)
         ax.plot(x[ok] + off, v[ok], marker, color=color, ms=7, ls="none", label=f"theory ({lab})", zorder=4)
-    ax.set_xticks(x, [textwrap.fill(str(v), 18) for v in table[label]])
+    ax.set_xticks(x, _names(table[label]))
     if relative_to:
         ax.set_xlim(-0.6, len(table) - 0.4)
         ylab = f"{LABELS.get(metric, metric)} / {relative_to}"
     else:
         ax.set_ylim(bottom=0)
         ylab = axis_label(metric)
-    return finish(ax, ylabel=ylab, grid="y", where="right")
+    return finish(ax, ylabel=ylab, grid="y", where="above")
 
 
 def ci_convergence(values: Any, *, exact: float | None = None, formula: str = "", metric: str = "Wq",
@@ -161,4 +168,4 @@ def ci_convergence(values: Any, *, exact: float | None = None, formula: str = ""
     pad = 0.08 * (hi - lo)
     ax.set_ylim(lo - pad if lo < 0 else max(0.0, lo - pad), hi + pad)
     ax.set_xlim(1, v.size)
-    return finish(ax, xlabel="number of replications n", ylabel=axis_label(metric), where="right")
+    return finish(ax, xlabel="number of replications n", ylabel=axis_label(metric), where="above")

@@ -11,7 +11,7 @@ Rules every figure follows:
   (:data:`SERIES_STYLES`).
 * Axis labels carry their unit: ``"mean wait in queue Wq (s)"``; Greek letters are written as
   Greek letters (λ, μ, ρ), as in the notebooks' text.
-* Legends never cover data: :func:`legend` puts them beside the axes when asked, and every
+* Legends never cover data: :func:`legend` puts them above the axes when asked, and every
   figure with bars or many entries asks.
 """
 
@@ -33,7 +33,7 @@ THEORY_COLOR = "#d1495b"
 THEORY_STYLES = ((THEORY_COLOR, "-", "o"), ("#b07800", "--", "s"), ("0.3", ":", "^"), ("#3f8f5f", "-.", "D"))
 #: (colour, marker, line style) of the 1st, 2nd, ... simulated series in one figure
 SERIES_STYLES = ((SIM_COLOR, "o", "-"), ("#d17a00", "s", "--"), ("#2a9d8f", "^", ":"), ("#7a4f9e", "D", "-."),
-                 ("0.25", "v", "-"))
+                 ("0.25", "v", "-"), ("#b5446e", "P", "--"), ("#6b8e23", "X", ":"), ("0.55", "*", "-."))
 #: default figure size (inches) of a one-panel figure
 FIGSIZE = (7.0, 4.2)
 
@@ -78,15 +78,17 @@ def sim_label(n: Any = None, confidence: float = 0.95, what: str = "simulated") 
 
 
 def legend(ax: "Axes", where: str = "inside", **kw: Any) -> Any:
-    """Draw the legend: ``"inside"`` (matplotlib's best free corner), ``"right"`` (beside the axes,
-    never over data) or ``"below"`` (under the x axis). Returns the legend."""
+    """Draw the legend: ``"inside"`` (matplotlib's best free corner), ``"above"`` (over the axes,
+    in columns, never over data: for bars and crowded figures), ``"right"`` (beside the axes) or a
+    matplotlib location such as ``"upper left"``. Returns the legend."""
     kw.setdefault("frameon", False)
     kw.setdefault("fontsize", 9)
+    if where == "above":
+        entries = len(ax.get_legend_handles_labels()[1])
+        kw.setdefault("ncols", 1 if entries == 1 else 2)
+        return ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01), borderaxespad=0.0, **kw)
     if where == "right":
         return ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **kw)
-    if where == "below":
-        kw.setdefault("ncols", 2)
-        return ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), borderaxespad=0.0, **kw)
     if where != "inside":
         kw.setdefault("loc", where)
     return ax.legend(**kw)

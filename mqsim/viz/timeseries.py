@@ -52,12 +52,13 @@ def backlog_growth(result: Any, *, ax: "Axes | None" = None) -> "Axes":
 def partition_lag(lag: "pd.DataFrame", *, shares: Any = None, ax: "Axes | None" = None) -> "Axes":
     """Lag (records published and not yet polled) of each Kafka partition over time (s), from
     :func:`mqsim.teaching.kafka.partition_lag`; ``shares`` (one per partition) go into the
-    legend. Each partition has its own colour and line style."""
+    legend. Each partition has its own colour, line style and marker."""
     ax = new_axes(ax)
     for i, p in enumerate(lag.columns):
         lab = f"partition {p}" + (f" ({float(shares[p]):.0%} of records)" if shares is not None else "")
-        color, _, ls = SERIES_STYLES[i % len(SERIES_STYLES)]
-        ax.plot(lag.index, lag[p], ls, color=color, lw=1.6, label=lab)
+        color, marker, ls = SERIES_STYLES[i % len(SERIES_STYLES)]
+        ax.plot(lag.index, lag[p], ls, color=color, lw=1.6, label=lab, marker=marker, ms=4,
+                markevery=max(1, len(lag) // 12))
     ax.set_xlim(0, float(lag.index.max()))
     ax.set_ylim(bottom=0)
     return finish(ax, xlabel="time (s)", ylabel="lag (records not yet polled)", where="upper left")

@@ -42,7 +42,7 @@ def plot_warmup(warmup: Any, *, series: str = "queue", ax: "Axes | None" = None)
     ax.axhline(float(kept.mean()), color=THEORY_COLOR, lw=1, ls="--", label=f"mean after the cut ({kept.mean():.4g})")
     ax.set_xlim(0, wr.horizon)
     ax.set_title("Warm-up (MSER-5)" + ("" if wr.ok else ": cut at the half-way limit, run longer"))
-    return finish(ax, xlabel="time (s)", ylabel="messages" if wr.series == "queue" else "seconds", where="right")
+    return finish(ax, xlabel="time (s)", ylabel="messages" if wr.series == "queue" else "seconds", where="upper right")
 
 
 def warmup_curve(table: "pd.DataFrame", *, exact: float | None = None, formula: str = "",

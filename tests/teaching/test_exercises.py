@@ -49,7 +49,7 @@ CANONICAL_ANSWERS["nb04_ex2"] = _ec_m1_wq(3.2, 1.0, 4)
 assert abs(_ec_m1_wq(2.4, 1.0, 3) - 2.459422848) < 1e-8  # round-robin E3/M/1 at lam = 2.4, mu = 1
 
 
-def test_syllabus_parameters():
+def test_canonical_parameters():
     assert ex.params("nb04_ex1") == {"lam": 2.4, "mu": 1.0, "t": 0.5, "max_prob": 0.05}
     assert ex.params("nb03_ex1") == {"lam": 0.25, "mu": 0.1, "c": 3}  # the lecture shows 0.2 itself
     assert ex.params("nb02_ex1") == {"k": 10, "p": 0.99}

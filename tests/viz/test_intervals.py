@@ -59,7 +59,7 @@ def test_priority_bars_show_cobham():
     hl = [c for c in ax.collections if c.get_label().startswith("theory")][0]
     ys = [float(seg[0][1]) for seg in hl.get_segments()]
     exact = [m.Wq for m in mq.theory.np_priority_mmc([0.6, 1.8], 1.0, 3)]
-    assert ys == pytest.approx(exact, rel=1e-9)  # 0.2697, 1.3483 (reference §2.12)
+    assert ys == pytest.approx(exact, rel=1e-9)  # 0.2697, 1.3483: the M/M/3 priority formula
     assert ax.get_xlabel() == "priority level (higher is delivered first)"
     assert any(t.startswith("simulated (95% CI, n=3)") for t in legend_texts(ax))
 
@@ -92,7 +92,7 @@ def test_marks_bars_relative_to_a_column():
     plt.close("all")
 
 
-def test_bar_legends_sit_beside_the_axes():
+def test_bar_legends_sit_above_the_axes():
     t = pd.DataFrame({"name": ["a", "b"], "simulated": [2.0, 4.0], "ci_low": [1.9, 3.8], "ci_high": [2.1, 4.2],
                       "exact": [2.0, 4.4], "n": 5})
     for ax in (intervals.marks_bars(t, label="name", marks={"exact": "exact"}),
@@ -100,7 +100,7 @@ def test_bar_legends_sit_beside_the_axes():
         fig = ax.figure
         fig.canvas.draw()
         leg = ax.get_legend().get_window_extent()
-        assert leg.x0 >= ax.get_window_extent().x1  # off the bars, never over them
+        assert leg.y0 >= ax.get_window_extent().y1  # above the bars, never over them
 
 
 def test_marks_differ_in_colour_line_style_and_marker():

@@ -31,10 +31,13 @@ def test_labels_have_units_and_greek():
     assert style.sim_label(10) == "simulated (95% CI, n=10)"
 
 
-def test_right_legend_is_outside():
-    ax = style.new_axes()
-    ax.plot([0, 1], [0, 1], label="a")
-    style.finish(ax, xlabel="x (s)", where="right")
-    ax.figure.canvas.draw()
-    assert ax.get_legend().get_window_extent().x0 >= ax.get_window_extent().x1
-    plt.close("all")
+def test_outside_legends_do_not_overlap_the_axes():
+    for where, side in (("right", "x"), ("above", "y")):
+        ax = style.new_axes()
+        ax.plot([0, 1], [0, 1], label="a")
+        ax.plot([0, 1], [1, 0], label="b")
+        style.finish(ax, xlabel="x (s)", where=where)
+        ax.figure.canvas.draw()
+        leg, box = ax.get_legend().get_window_extent(), ax.get_window_extent()
+        assert (leg.x0 >= box.x1) if side == "x" else (leg.y0 >= box.y1)
+        plt.close("all")
