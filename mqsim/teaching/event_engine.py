@@ -64,7 +64,8 @@ def state_distribution(result: "Result", theory: Any = None, n_max: int | None =
     return out
 
 
-def toy_event_list(arrivals: Sequence[float], services: Sequence[float], trace_steps: int = 12):
+def toy_event_list(arrivals: Sequence[float], services: Sequence[float],
+                   trace_steps: int = 12) -> tuple[np.ndarray, np.ndarray, "pd.DataFrame"]:
     """A complete discrete-event simulation of ONE consumer serving FIFO, in plain Python.
 
     arrivals: publish times (s, increasing); services: service time of each message (s).
@@ -112,7 +113,7 @@ def toy_event_list(arrivals: Sequence[float], services: Sequence[float], trace_s
     return start, done, pd.DataFrame(trace)
 
 
-async def asyncio_queue_demo(gaps: Sequence[float], services: Sequence[float], scale: float = 0.01):
+async def asyncio_queue_demo(gaps: Sequence[float], services: Sequence[float], scale: float = 0.01) -> "pd.DataFrame":
     """The same one-consumer FIFO queue on asyncio's event loop, in *real* time.
 
     gaps: inter-publish times and services: service times, in simulated seconds; every simulated
