@@ -207,11 +207,11 @@ class KafkaScenario:
 def partition_assignment(partitions: int, consumers: int, strategy: str = "range") -> list[list[int]]:
     """Partitions owned by each consumer: ``"range"`` (contiguous blocks, the first P mod n
     consumers one extra) or ``"round-robin"`` (partition p to consumer p mod n)."""
-    P = validate.integer("kafka_assignment.partitions", partitions, lo=1)
-    n = validate.integer("kafka_assignment.consumers", consumers, lo=1)
+    P = validate.integer("kafka_assignment.partitions", partitions, 1, 100_000)
+    n = validate.integer("kafka_assignment.consumers", consumers, 1, 100_000)
     validate.choice("kafka_assignment.strategy", strategy, ASSIGNMENTS)
     if strategy == "round-robin":
-        return [[p for p in range(P) if p % n == j] for j in range(n)]
+        return [list(range(j, P, n)) for j in range(n)]
     base, extra = divmod(P, n)
     out, start = [], 0
     for j in range(n):

@@ -129,7 +129,7 @@ def integer(field: str, value: Any, lo: int | None = None, hi: int | None = MAX_
     if not ok and isinstance(value, float) and math.isfinite(value) and value.is_integer():
         ok = True
     if lo is not None and hi is not None and hi != MAX_INT:
-        rng = f" in [{lo}, {hi:,}]" if hi >= 10**6 else f" in [{lo}, {hi}]"
+        rng = f" >= {lo} and <= {hi:,}"
     elif lo is not None:
         rng = f" >= {lo}"
     else:
