@@ -324,6 +324,14 @@ def _arrivals_text(prods: list[Any], poisson: bool) -> str:
     return "non-Poisson arrivals"
 
 
+def _drop_head_note(c: int, K: int, pf: int) -> str:
+    why = (f"with drop-head and prefetch {pf} delivered messages wait less and no closed form is given"
+           if pf != 1 else f"the exact drop-head waits (a chain with (K-c)^2/2 states) are computed up to "
+           f"K - c = {DROP_HEAD_MAX_WAITING} waiting places only")
+    return (f"M/M/{c}/{K}: loss p_K, throughput, L and Lq are exact for drop-head too, but W and Wq "
+            f"here are reject-publish's; {why} (exact=False for the waits)")
+
+
 def _fifo(prods, lam, mean_s, cs2, c, K, overflow, pf, rho, poisson, dists, notes, q) -> Prediction:
     exp_mean = _common_exp_mean(dists)
     det = _common_det(dists)
@@ -353,14 +361,8 @@ def _fifo(prods, lam, mean_s, cs2, c, K, overflow, pf, rho, poisson, dists, note
                                  "the oldest message is dropped, so the wait of delivered messages "
                                  "is shorter; it is computed exactly by the tagged-message chain"]
                                 + notes), rho)
-        m = mmck(lam, mu, c, K)
-        why = (f"with drop-head and prefetch {pf} delivered messages wait less and no closed form is given"
-               if pf != 1 else f"the exact drop-head waits (a chain with (K-c)^2/2 states) are computed up to "
-               f"K - c = {DROP_HEAD_MAX_WAITING} waiting places only")
-        return _ok(replace(m, exact=False), _join(
-            [arr, share, svc, cap,
-             f"M/M/{c}/{K}: loss p_K, throughput, L and Lq are exact for drop-head too, but W and Wq "
-             f"here are reject-publish's; {why} (exact=False for the waits)"] + notes), rho, exact=False)
+        return _ok(replace(mmck(lam, mu, c, K), exact=False), _join([arr, share, svc, cap, _drop_head_note(c, K, pf)]
+                                                                     + notes), rho, exact=False)
     svc_txt = ("a mix of service-time laws across producers/priorities (rate-weighted moments: "
                f"E[S] = {mean_s:.6g} s, scv = {cs2:.6g})" if mixed else
                f"general service ({dists[0].describe()}, scv = {cs2:.6g})")
