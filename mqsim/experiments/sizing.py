@@ -249,9 +249,10 @@ class SizingResult:
         import textwrap
 
         lines += textwrap.wrap(self.explanation, 100, initial_indent="  ", subsequent_indent="  ")
-        lines += ["", "  evidence:"]
-        ev = self.evidence.to_string(index=False, float_format=lambda v: f"{v:.4g}")
-        lines += ["    " + ln for ln in ev.splitlines()]
+        if not self.evidence.empty:
+            lines += ["", "  evidence:"]
+            ev = self.evidence.to_string(index=False, float_format=lambda v: f"{v:.4g}")
+            lines += ["    " + ln for ln in ev.splitlines()]
         return "\n".join(lines)
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:  # IPython
@@ -282,6 +283,9 @@ def size_consumers(scenario: "Scenario", slo: str | SLO, confidence: float = 0.9
     Returns a :class:`SizingResult` (answer, formula_answer, slo, evidence, explanation).
     """
     sc = as_scenario(scenario)
+    if getattr(sc, "family", "queue") != "queue":
+        raise ValueError("size_consumers: only queue scenarios are sized; for a Kafka group sweep group.count "
+                         "(a group uses at most one consumer per partition)")
     target = parse_slo(slo)
     confidence = validate.confidence("confidence", confidence)
     replications = _check_n("replications", replications, 2)

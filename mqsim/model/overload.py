@@ -78,8 +78,10 @@ class Stability:
         if not self.unstable:
             return ""
         parts = [f"{q} (offered load rho = {self.loads[q]:.4g})" for q in self.unstable_queues]
+        grow = (f"by about {self.growth:.4g} messages/s" if self.growth > 0 else
+                "without bound (as the square root of time at rho = 1)")
         return (f"no steady state: offered load >= 1 with no length limit at {', '.join(parts)}; the backlog grows "
-                f"by about {self.growth:.4g} messages/s, so waits and queue lengths depend on the run length "
+                f"{grow}, so waits and queue lengths depend on the run length "
                 "(set queue.max_length or a TTL, add consumers, or lower the rate)")
 
 

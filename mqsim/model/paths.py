@@ -57,7 +57,8 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
                                  f"{'s' if len(cur) != 1 else ''})")
         elif not isinstance(cur, dict):
             kind = ("a list" if isinstance(cur, list) else "not set" if cur is None else
-                    "a number" if isinstance(cur, (int, float)) else f"a {type(cur).__name__} value")
+                    "a number" if isinstance(cur, (int, float)) else "a string" if isinstance(cur, str) else
+                    f"a {type(cur).__name__} value")
             raise ValueError(f"path {path!r}: {here} is {kind}, so it has no field {tok!r}")
         elif not last and tok not in cur:
             raise ValueError(f"path {path!r}: {here} has no field {tok!r}"
