@@ -122,7 +122,10 @@ def _expanded_size(node: Any, memo: dict[int, int], stack: set[int], depth: int 
 
 
 def _parse(text: str, origin: str) -> tuple[Any, _Loader]:
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.YAMLError as exc:  # a character YAML does not allow (control characters)
+        raise ValueError(f"{origin}: not YAML text: {str(exc).splitlines()[0]}") from None
     try:
         node = loader.get_single_node()
         if node is not None:
