@@ -90,16 +90,20 @@ class ProducerProcess:
         env, rec, i = self.net.env, self.net.rec, self.i
         timeout, gap, publish = env.timeout, self.gap, self.net.queues[0].publish
         eff, level, svc, ttl = self.eff_of[0], self.level_of[0], self.svc[0], self.msg_ttl
-        pub, prod, prio, service = rec.t_publish.append, rec.producer.append, rec.priority.append, rec.service.append
+        t_publish = rec.t_publish
+        pub, prod, prio, service = t_publish.append, rec.producer.append, rec.priority.append, rec.service.append
+        cap = rec.capacity  # a local copy; other producers may have reserved more since
         while True:
             try:
                 g = gap()
             except StopIteration:
                 return
             yield timeout(g)
-            mid = len(rec.t_publish)
-            if mid >= rec.capacity:
-                rec.reserve()
+            mid = len(t_publish)
+            if mid >= cap:
+                if mid >= rec.capacity:
+                    rec.reserve()
+                cap = rec.capacity
             pub(env._now)
             prod(i)
             prio(eff)
