@@ -1,7 +1,7 @@
 """Kafka-style topics: P partitions, keyed producers, one consumer group.
 
-Semantics (reference §3.8): a record's key picks its partition (key ``k`` hashes to
-partition ``k mod P``; keys are ranked by popularity and drawn from a Zipf law with exponent
+Semantics (Apache Kafka documentation, "Consumers" and "Consumer Position"): a record's key
+picks its partition (key ``k`` hashes to partition ``k mod P``; keys are ranked by popularity and drawn from a Zipf law with exponent
 ``key_skew``, 0 = uniform); each partition is a FIFO log owned by exactly one consumer of the
 group, so parallelism is min(consumers, partitions) and there is no pooling across
 partitions. A consumer owning several partitions processes one record at a time, always the

@@ -32,8 +32,12 @@ class ScenarioLike(Protocol):
     """
 
     family: ClassVar[str]
-    name: str
-    producers: Sequence[Producer]
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def producers(self) -> Sequence[Producer]: ...
 
     @property
     def arrival_rate(self) -> float: ...
