@@ -115,6 +115,9 @@ def run_replication(scenario: Any, seed: int, horizon: float, warmup: float,
         df = res.summary(by)
     else:  # fast path: no per-group frames
         df = pd.DataFrame([{"group": "all", "key": "all", **res.overall()}], columns=["group", "key", *METRIC_COLUMNS])
+        from mqsim.analysis.metrics import mark_unstable
+
+        df = mark_unstable(df, sc)
     if extra_metrics:
         from mqsim.experiments.slo import parse_metric
 
