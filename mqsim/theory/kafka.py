@@ -34,7 +34,8 @@ def kafka_assignment(partitions: int, consumers: int, strategy: str = "range") -
 
 def kafka_saturation(partitions: int, consumers: int, mu: float) -> float:
     """Largest total rate (messages/s) a group keeps up with under uniform keys:
-    X* = P mu / ceil(P/n) for n <= P, and P mu for n >= P (reference §2.16)."""
+    X* = P mu / ceil(P/n) for n <= P, and P mu for n >= P (each partition is read by one
+    consumer of the group: Kafka documentation, consumer groups)."""
     P = validate.integer("kafka_saturation.partitions", partitions, lo=1)
     n = validate.integer("kafka_saturation.consumers", consumers, lo=1)
     mu = validate.positive("kafka_saturation.mu", mu, "per second")
