@@ -228,9 +228,9 @@ def _describe(sc: Any, path: str) -> str:
 # commands
 # --------------------------------------------------------------------------------------------
 def cmd_run(args: argparse.Namespace) -> int:
-    from mqsim.model.yaml_io import load_yaml
     from mqsim.experiments.replications import replicate
     from mqsim.experiments.slo import parse_metric
+    from mqsim.model.yaml_io import load_yaml
 
     sc = load_yaml(args.scenario)
     horizon, warmup = _window(args, sc)
@@ -264,8 +264,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
             ax = plot_warmup(reps.warmup_info)
         else:
-            from mqsim.sim.run import simulate
             from mqsim.experiments.replications import replication_seed
+            from mqsim.sim.run import simulate
             from mqsim.viz.plots import queue_length
 
             res = simulate(sc, horizon, reps.warmup, seed=replication_seed(reps.seed, 0))
@@ -284,9 +284,9 @@ def _cell(mean: float, hw: float, theory: float) -> str:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from mqsim.model.yaml_io import load_yaml
-    from mqsim.experiments.sweep import sweep
     from mqsim.experiments.slo import parse_metric
+    from mqsim.experiments.sweep import sweep
+    from mqsim.model.yaml_io import load_yaml
 
     sc = load_yaml(args.scenario)
     if not args.set:
@@ -335,8 +335,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_size(args: argparse.Namespace) -> int:
-    from mqsim.model.yaml_io import load_yaml
     from mqsim.experiments.sizing import size_consumers
+    from mqsim.model.yaml_io import load_yaml
 
     sc = load_yaml(args.scenario)
     horizon, warmup = _window(args, sc)

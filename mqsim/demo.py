@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mqsim.model.yaml_io import load_yaml
 from mqsim.model.scenario import Scenario
+from mqsim.model.yaml_io import load_yaml
 
 REPORT_METRICS = ("throughput", "utilisation", "L", "Lq", "W", "Wq", "p_wait", "wait_p95", "wait_p99", "loss")
 

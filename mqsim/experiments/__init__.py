@@ -11,7 +11,13 @@
 
 from mqsim.experiments.executors import Runner
 from mqsim.experiments.pilots import pilot_warmup
-from mqsim.experiments.replications import Replications, pilot_seed, replicate, replication_seed, run_replication
+from mqsim.experiments.replications import (
+           Replications,
+           pilot_seed,
+           replicate,
+           replication_seed,
+           run_replication,
+)
 from mqsim.experiments.sizing import SizingResult, size_consumers
 from mqsim.experiments.slo import SLO, parse_slo
 from mqsim.experiments.sweep import sweep

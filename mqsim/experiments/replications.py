@@ -19,15 +19,15 @@ top-level functions of ``(scenario, seed, horizon, warmup)``.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from mqsim.analysis.metrics import METRIC_COLUMNS
+from mqsim.analysis.statistics import confidence_interval
+from mqsim.model.scenario import Scenario, as_scenario
 from mqsim.model.validate import check_run_window
 from mqsim.sim.run import simulate
-from mqsim.analysis.metrics import METRIC_COLUMNS
-from mqsim.model.scenario import Scenario
-from mqsim.analysis.statistics import confidence_interval
 from mqsim.sim.streams import resolve_seed
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -69,19 +69,9 @@ def _auto_warmups(run: Any, scs: Sequence[Scenario], seed: int, horizon: float, 
 # --------------------------------------------------------------------------------------------
 # the work unit
 # --------------------------------------------------------------------------------------------
-def _as_scenario(scenario: Any) -> Scenario:
-    if isinstance(scenario, Scenario) or type(scenario).__name__ == "KafkaScenario":
-        return scenario
-    if isinstance(scenario, Mapping):
-        from mqsim.model.yaml_io import scenario_from_dict
-
-        return scenario_from_dict(scenario)
-    raise ValueError(f"scenario: must be a mqsim.Scenario or its dict form, got {type(scenario).__name__}")
-
-
 def _extras_for(res: Any, rows: list[tuple[str, Any]], specs: Sequence[Any]) -> list[dict[str, float]]:
-    from mqsim.sim.records import OUTCOMES
     from mqsim.experiments.slo import extra_metric_values
+    from mqsim.sim.records import OUTCOMES
 
     a = res.arrays
     oc = a["outcome"]
@@ -112,7 +102,7 @@ def run_replication(scenario: Any, seed: int, horizon: float, warmup: float,
     :mod:`mqsim.slo`). Top-level and picklable: any executor can run it."""
     import pandas as pd
 
-    sc = _as_scenario(scenario)
+    sc = as_scenario(scenario)
     res = simulate(sc, horizon, warmup, seed=seed, trace=False, engine="auto")
     by = tuple(by)
     if by:
@@ -357,7 +347,7 @@ def replicate(scenario: Scenario, n: int = 10, seed: int = 0, horizon: float = 1
     executor, n_jobs: where runs execute (see :mod:`mqsim.executors`); results do not depend
         on it. progress: progress bar (None: on unless ``MQSIM_PROGRESS=0``).
     """
-    sc = _as_scenario(scenario)
+    sc = as_scenario(scenario)
     n = _check_n("n: number of replications", n, 2)
     horizon, warmup = _check_window(horizon, warmup)
     seed = resolve_seed(seed)
@@ -369,8 +359,8 @@ def replicate(scenario: Scenario, n: int = 10, seed: int = 0, horizon: float = 1
         max_n = _check_n("max_n", max_n, n)
     by = tuple(by)
     warmup_pilots = _check_n("warmup_pilots", warmup_pilots, 1)
-    from mqsim.experiments.executors import Runner
     from mqsim.analysis.warmup import SERIES
+    from mqsim.experiments.executors import Runner
 
     if warmup_series not in SERIES:
         raise ValueError(f"warmup_series: must be one of {', '.join(SERIES)}, got {warmup_series!r}")

@@ -32,9 +32,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mqsim.experiments.replications import _as_scenario, _check_n, replication_seed, run_replication
 from mqsim.analysis.statistics import confidence_interval
+from mqsim.analysis.warmup import PILOTS
+from mqsim.experiments.executors import Runner
+from mqsim.experiments.replications import (_auto_warmups, _check_n, _check_window, replication_seed,
+                                            run_replication)
 from mqsim.experiments.slo import SLO, MetricSpec, parse_slo
+from mqsim.model.scenario import as_scenario
 from mqsim.sim.streams import resolve_seed
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -229,7 +233,7 @@ def size_consumers(scenario: "Scenario", slo: str | SLO, confidence: float = 0.9
     """The fewest consumers for which ``scenario`` meets ``slo`` with ``confidence``.
 
     slo: e.g. ``"p99_wait <= 0.2"``, ``"Wq <= 0.5"``, ``"P(wait > 0.5) <= 0.05"``,
-        ``"sojourn_p95 <= 3"``, ``"loss <= 0.01"`` (see :mod:`mqsim.slo`; times in seconds).
+        ``"sojourn_p95 <= 3"``, ``"loss <= 0.01"`` (see :mod:`mqsim.experiments.slo`; times in seconds).
     confidence: level of the two-sided Student-t CI whose upper end must meet the SLO.
     replications: per consumer count (>= 2); a count whose CI straddles the threshold gets up
         to ``max_replications``.
@@ -240,165 +244,178 @@ def size_consumers(scenario: "Scenario", slo: str | SLO, confidence: float = 0.9
     max_consumers: search limit (default: max(4 x, +50) the smallest stable count).
     executor, n_jobs, progress: see :func:`mqsim.replicate`.
 
-    Returns a :class:`SizingResult` (answer, formula_answer, slo, evidence, explanation).
+    The formula answers first (:func:`formula_value`); the simulation then checks that count and
+    its neighbour, walks down while the SLO still holds, or searches upward (doubling steps, then
+    bisection). Returns a :class:`SizingResult` (answer, formula_answer, slo, evidence, explanation).
     """
-    sc = _as_scenario(scenario)
-    target = parse_slo(slo)
-    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
-        raise ValueError(f"confidence: must be in (0, 1), e.g. 0.95, got {confidence!r}")
-    replications = _check_n("replications", replications, 2)
-    max_replications = _check_n("max_replications", max_replications, replications)
-    seed = resolve_seed(seed)
-    lam = sc.arrival_rate
-    if horizon is None:
-        horizon = DEFAULT_MESSAGES / lam
-    from mqsim.experiments.replications import _check_window
-
-    if warmup is None:
-        horizon, _ = _check_window(horizon, 0.0)
-        warmup = horizon / 10
-    horizon, warmup = _check_window(horizon, warmup)
-    c_lo = _min_consumers(sc)
-    if max_consumers is None:
-        max_consumers = max(4 * c_lo, c_lo + 50)
-    max_consumers = _check_n("max_consumers", max_consumers, c_lo)
-    spec = target.metric
-
-    # ---- 1. the formula --------------------------------------------------------------------
-    svc = _service_sample(sc) if spec.which == "sojourn" else None
-    fcache: dict[int, FormulaValue] = {}
-
-    def fval(c: int) -> FormulaValue:
-        if c not in fcache:
-            fcache[c] = formula_value(sc.with_value("consumers.count", c), spec, svc)
-        return fcache[c]
-
-    formula_answer = None
-    for c in range(c_lo, max_consumers + 1):
-        fv = fval(c)
-        if not fv.available:
-            break
-        if target.met(fv.value):
-            formula_answer = c
-            break
-    f0 = fval(formula_answer if formula_answer is not None else c_lo)
-    formula_name, formula_exact = f0.formula, f0.exact and f0.available
-
-    # ---- 2. simulation ---------------------------------------------------------------------
-    from mqsim.experiments.executors import Runner
-    from mqsim.experiments.replications import _auto_warmups
-    from mqsim.analysis.warmup import PILOTS
-
-    extras = (spec.name,) if spec.extra else ()
-    runs: dict[int, list[float]] = {}
-    warm: dict[int, float] = {}
-    scs: dict[int, Any] = {}
-
-    def sc_at(c: int) -> Any:
-        if c not in scs:
-            scs[c] = sc.with_value("consumers.count", c)
-        return scs[c]
-
-    def ci(c: int) -> tuple[float, float, float]:
-        return confidence_interval(runs[c], confidence)
-
-    def meets(c: int) -> bool:
-        return target.met(ci(c)[2])
-
+    search = _Search(as_scenario(scenario), parse_slo(slo), confidence, replications, max_replications, seed,
+                     horizon, warmup, max_consumers)
+    formula_answer = search.formula_answer()
     with Runner(executor, n_jobs=n_jobs, progress=progress) as run:
-        def evaluate(cs: list[int]) -> None:
-            cs = [c for c in dict.fromkeys(cs) if c not in runs]
-            if not cs:
-                return
-            if warmup == "auto":
-                infos = _auto_warmups(run, [sc_at(c) for c in cs], seed, horizon, "queue", PILOTS)
-                warm.update({c: i.time for c, i in zip(cs, infos)})
-            else:
-                warm.update({c: float(warmup) for c in cs})
-            for c in cs:
-                runs[c] = []
-            todo = {c: replications for c in cs}
-            while todo:
-                tasks, owners = [], []
-                for c, n_new in todo.items():
-                    have = len(runs[c])
-                    for r in range(have, have + n_new):
-                        tasks.append((sc_at(c), replication_seed(seed, r), horizon, warm[c], (), extras))
-                        owners.append(c)
-                label = ", ".join(map(str, todo))
-                out = run.map(run_replication, tasks, desc=f"sizing: {label} consumers",
-                              work=lam * horizon * len(tasks))
-                for c, df in zip(owners, out):
-                    runs[c].append(float(df[spec.name].iloc[0]))
-                todo = {}
-                for c in cs:
-                    _, lo_, hi_ = ci(c)
-                    straddles = not target.met(hi_) and (not math.isfinite(lo_) or target.met(lo_))
-                    if straddles and len(runs[c]) < max_replications:
-                        todo[c] = min(len(runs[c]), max_replications - len(runs[c]))
+        answer = search.simulate(run, formula_answer)
+    return search.result(answer, formula_answer)
 
-        start = min(max(formula_answer if formula_answer is not None else c_lo, c_lo), max_consumers)
-        evaluate([c for c in (start - 1, start) if c >= c_lo])
-        answer: int | None
-        if meets(start):
+
+class _Search:
+    """The state of one sizing search: settings, formula values and simulated runs per count."""
+
+    def __init__(self, sc: Any, target: SLO, confidence: Any, replications: Any, max_replications: Any, seed: Any,
+                 horizon: float | None, warmup: float | str | None, max_consumers: int | None):
+        if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
+            raise ValueError(f"confidence: must be in (0, 1), e.g. 0.95, got {confidence!r}")
+        self.sc, self.target, self.confidence = sc, target, float(confidence)
+        self.replications = _check_n("replications", replications, 2)
+        self.max_replications = _check_n("max_replications", max_replications, self.replications)
+        self.seed = resolve_seed(seed)
+        if horizon is None:
+            horizon = DEFAULT_MESSAGES / sc.arrival_rate
+        if warmup is None:
+            horizon, _ = _check_window(horizon, 0.0)
+            warmup = horizon / 10
+        self.horizon, self.warmup = _check_window(horizon, warmup)
+        self.c_lo = _min_consumers(sc)
+        if max_consumers is None:
+            max_consumers = max(4 * self.c_lo, self.c_lo + 50)
+        self.max_consumers = _check_n("max_consumers", max_consumers, self.c_lo)
+        self.spec = target.metric
+        self.svc = _service_sample(sc) if self.spec.which == "sojourn" else None
+        self.fcache: dict[int, FormulaValue] = {}
+        self.runs: dict[int, list[float]] = {}
+        self.warm: dict[int, float] = {}
+        self.scs: dict[int, Any] = {}
+
+    # ---- the formula ----------------------------------------------------------------------------
+    def fval(self, c: int) -> FormulaValue:
+        if c not in self.fcache:
+            self.fcache[c] = formula_value(self.sc_at(c), self.spec, self.svc)
+        return self.fcache[c]
+
+    def formula_answer(self) -> int | None:
+        """The fewest consumers the formula says meet the SLO (None: no formula, or none in range)."""
+        for c in range(self.c_lo, self.max_consumers + 1):
+            fv = self.fval(c)
+            if not fv.available:
+                return None
+            if self.target.met(fv.value):
+                return c
+        return None
+
+    # ---- the simulation -------------------------------------------------------------------------
+    def sc_at(self, c: int) -> Any:
+        if c not in self.scs:
+            self.scs[c] = self.sc.with_value("consumers.count", c)
+        return self.scs[c]
+
+    def ci(self, c: int) -> tuple[float, float, float]:
+        return confidence_interval(self.runs[c], self.confidence)
+
+    def meets(self, c: int) -> bool:
+        return self.target.met(self.ci(c)[2])
+
+    def evaluate(self, run: Runner, cs: list[int]) -> None:
+        """Replicate each count in ``cs`` not yet simulated; add replications to counts whose CI
+        straddles the threshold, up to ``max_replications``."""
+        cs = [c for c in dict.fromkeys(cs) if c not in self.runs]
+        if not cs:
+            return
+        if self.warmup == "auto":
+            infos = _auto_warmups(run, [self.sc_at(c) for c in cs], self.seed, self.horizon, "queue", PILOTS)
+            self.warm.update({c: i.time for c, i in zip(cs, infos)})
+        else:
+            self.warm.update({c: float(self.warmup) for c in cs})
+        extras = (self.spec.name,) if self.spec.extra else ()
+        todo = {c: self.replications for c in cs}
+        for c in cs:
+            self.runs[c] = []
+        while todo:
+            tasks, owners = [], []
+            for c, n_new in todo.items():
+                have = len(self.runs[c])
+                tasks += [(self.sc_at(c), replication_seed(self.seed, r), self.horizon, self.warm[c], (), extras)
+                          for r in range(have, have + n_new)]
+                owners += [c] * n_new
+            out = run.map(run_replication, tasks, desc=f"sizing: {', '.join(map(str, todo))} consumers",
+                          work=self.sc.arrival_rate * self.horizon * len(tasks))
+            for c, df in zip(owners, out):
+                self.runs[c].append(float(df[self.spec.name].iloc[0]))
+            todo = {c: min(len(self.runs[c]), self.max_replications - len(self.runs[c])) for c in cs
+                    if self._straddles(c) and len(self.runs[c]) < self.max_replications}
+
+    def _straddles(self, c: int) -> bool:
+        _, lo, hi = self.ci(c)
+        return not self.target.met(hi) and (not math.isfinite(lo) or self.target.met(lo))
+
+    def simulate(self, run: Runner, formula_answer: int | None) -> int | None:
+        """The fewest simulated counts that meet the SLO, starting from the formula's answer."""
+        start = min(max(formula_answer if formula_answer is not None else self.c_lo, self.c_lo), self.max_consumers)
+        self.evaluate(run, [c for c in (start - 1, start) if c >= self.c_lo])
+        if self.meets(start):
             c = start
-            while c - 1 >= c_lo:
-                evaluate([c - 1])
-                if not meets(c - 1):
+            while c - 1 >= self.c_lo:
+                self.evaluate(run, [c - 1])
+                if not self.meets(c - 1):
                     break
                 c -= 1
-            answer = c
-        else:
-            lo, step, hi = start, 1, None
-            while hi is None:
-                nxt = min(lo + step, max_consumers)
-                evaluate([nxt])
-                if meets(nxt):
-                    hi = nxt
-                elif nxt >= max_consumers:
-                    break
-                else:
-                    lo, step = nxt, step * 2
-            if hi is not None:
-                while hi - lo > 1:
-                    mid = (lo + hi) // 2
-                    evaluate([mid])
-                    if meets(mid):
-                        hi = mid
-                    else:
-                        lo = mid
-            answer = hi
+            return c
+        return self._search_up(run, start)
 
-    # ---- evidence and explanation -----------------------------------------------------------
-    import pandas as pd
+    def _search_up(self, run: Runner, lo: int) -> int | None:
+        """Doubling steps above ``lo`` until a count meets the SLO, then bisection (None: none does)."""
+        step, hi = 1, None
+        while hi is None:
+            nxt = min(lo + step, self.max_consumers)
+            self.evaluate(run, [nxt])
+            if self.meets(nxt):
+                hi = nxt
+            elif nxt >= self.max_consumers:
+                return None
+            else:
+                lo, step = nxt, step * 2
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            self.evaluate(run, [mid])
+            if self.meets(mid):
+                hi = mid
+            else:
+                lo = mid
+        return hi
 
-    rows = []
-    unstable_row = c_lo > 1 and c_lo in runs and sc.queue.max_length is None
-    shown = sorted(set(runs) | ({c_lo - 1} if unstable_row else set()))
-    for c in shown:
-        fv = fval(c) if c >= c_lo else FormulaValue(math.inf, formula_name, formula_exact, "unstable")
-        if c in runs:
-            m, lo_, hi_ = ci(c)
-            n = len(runs[c])
-            ok = target.met(hi_)
-            note = "" if ok else ("CI straddles the threshold" if target.met(lo_) else "")
-        else:
-            m = lo_ = hi_ = math.nan
-            n, ok = 0, False
-            note = f"unstable: rho = {sc.offered_load / c:.3g} >= 1 (not simulated)" if c > 0 else ""
-        rows.append({"consumers": c, "rho": sc.offered_load / c if c > 0 else math.inf, "n": n, "mean": m,
-                     "ci_low": lo_, "ci_high": hi_, "meets": ok, "formula": fv.value,
-                     "formula_meets": target.met(fv.value) if fv.available else None,
-                     "warmup": warm.get(c, math.nan), "note": note})
-    evidence = pd.DataFrame(rows)
-    explanation = _explain(sc, target, confidence, answer, formula_answer, formula_name, formula_exact,
-                           f0, runs, ci, horizon, warmup, c_lo, max_consumers, fval, replications,
-                           max_replications)
-    return SizingResult(answer=answer, formula_answer=formula_answer, slo=target, evidence=evidence,
-                        explanation=explanation, formula=formula_name, formula_exact=formula_exact,
-                        confidence=confidence,
-                        settings={"seed": seed, "horizon": horizon, "warmup": warmup, "replications": replications,
-                                  "max_replications": max_replications, "max_consumers": max_consumers})
+    # ---- the answer -----------------------------------------------------------------------------
+    def result(self, answer: int | None, formula_answer: int | None) -> SizingResult:
+        f0 = self.fval(formula_answer if formula_answer is not None else self.c_lo)
+        name, exact = f0.formula, f0.exact and f0.available
+        explanation = _explain(self.sc, self.target, self.confidence, answer, formula_answer, name, exact, f0,
+                               self.runs, self.ci, self.horizon, self.warmup, self.c_lo, self.max_consumers,
+                               self.fval, self.replications, self.max_replications)
+        return SizingResult(answer=answer, formula_answer=formula_answer, slo=self.target,
+                            evidence=self.evidence(name, exact), explanation=explanation, formula=name,
+                            formula_exact=exact, confidence=self.confidence,
+                            settings={"seed": self.seed, "horizon": self.horizon, "warmup": self.warmup,
+                                      "replications": self.replications, "max_replications": self.max_replications,
+                                      "max_consumers": self.max_consumers})
+
+    def evidence(self, formula_name: str, formula_exact: bool) -> "pd.DataFrame":
+        """One row per consumer count looked at: simulated mean and CI, the formula, the verdicts."""
+        import pandas as pd
+
+        sc, target, c_lo = self.sc, self.target, self.c_lo
+        unstable_row = c_lo > 1 and c_lo in self.runs and sc.queue.max_length is None
+        rows = []
+        for c in sorted(set(self.runs) | ({c_lo - 1} if unstable_row else set())):
+            fv = self.fval(c) if c >= c_lo else FormulaValue(math.inf, formula_name, formula_exact, "unstable")
+            if c in self.runs:
+                m, lo, hi = self.ci(c)
+                n, ok = len(self.runs[c]), target.met(hi)
+                note = "" if ok else ("CI straddles the threshold" if target.met(lo) else "")
+            else:
+                m = lo = hi = math.nan
+                n, ok = 0, False
+                note = f"unstable: rho = {sc.offered_load / c:.3g} >= 1 (not simulated)" if c > 0 else ""
+            rows.append({"consumers": c, "rho": sc.offered_load / c if c > 0 else math.inf, "n": n, "mean": m,
+                         "ci_low": lo, "ci_high": hi, "meets": ok, "formula": fv.value,
+                         "formula_meets": target.met(fv.value) if fv.available else None,
+                         "warmup": self.warm.get(c, math.nan), "note": note})
+        return pd.DataFrame(rows)
 
 
 def _explain(sc: Any, slo: SLO, conf: float, answer: int | None, fans: int | None, fname: str, fexact: bool,

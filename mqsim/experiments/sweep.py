@@ -10,9 +10,17 @@ from __future__ import annotations
 from itertools import product
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from mqsim.experiments.replications import (Replications, _as_scenario, _auto_warmups, _check_n, _check_window,
-                                            _metric_lists, _runs_frame, replication_seed, run_replication)
-from mqsim.model.scenario import Scenario
+from mqsim.experiments.replications import (
+    Replications,
+    _auto_warmups,
+    _check_n,
+    _check_window,
+    _metric_lists,
+    _runs_frame,
+    replication_seed,
+    run_replication,
+)
+from mqsim.model.scenario import Scenario, as_scenario
 from mqsim.sim.streams import resolve_seed
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,7 +61,7 @@ def sweep(scenario: Scenario, grid: Mapping[str, Iterable[Any]], replications: i
     """
     import pandas as pd
 
-    sc0 = _as_scenario(scenario)
+    sc0 = as_scenario(scenario)
     paths, points = _points(grid)
     replications = _check_n("replications", replications, 2)
     horizon, warmup = _check_window(horizon, warmup)
@@ -67,8 +75,8 @@ def sweep(scenario: Scenario, grid: Mapping[str, Iterable[Any]], replications: i
             sc = sc.with_value(path, v)
         scs.append(sc)
     warmup_pilots = _check_n("warmup_pilots", warmup_pilots, 1)
-    from mqsim.experiments.executors import Runner
     from mqsim.analysis.warmup import SERIES
+    from mqsim.experiments.executors import Runner
 
     if warmup_series not in SERIES:
         raise ValueError(f"warmup_series: must be one of {', '.join(SERIES)}, got {warmup_series!r}")

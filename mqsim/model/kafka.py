@@ -15,17 +15,21 @@ The scenario is pure data; :mod:`mqsim.sim.kafka` runs it.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, ClassVar, Mapping, Sequence
 
 import numpy as np
 
-from mqsim.model.dist import Discrete, Distribution, Exponential, from_spec
 from mqsim.model import validate
-from mqsim.model.scenario import Producer, Queue
+from mqsim.model.broker import Queue
+from mqsim.model.dist import Discrete, Distribution, Exponential, from_spec
+from mqsim.model.paths import set_path
+from mqsim.model.producer import Producer
+from mqsim.model.scenario import producers_from_data
 
-__all__ = ["Topic", "ConsumerGroup", "KafkaScenario", "assign", "KEY"]
+__all__ = ["Topic", "ConsumerGroup", "KafkaScenario", "assign", "partition_assignment", "KEY"]
 
 KEY = 10  # stream key (10, i): record keys of producer i
 ASSIGNMENTS = ("range", "round-robin")
@@ -52,6 +56,9 @@ class Topic:
         w = 1.0 / np.arange(1, self.keys + 1) ** self.key_skew
         w /= w.sum()
         return np.bincount(np.arange(self.keys) % self.partitions, weights=w, minlength=self.partitions)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"partitions": self.partitions, "keys": self.keys, "key_skew": self.key_skew}
 
 
 @dataclass(frozen=True)
@@ -95,10 +102,20 @@ class ConsumerGroup:
         """Most members the group ever has (consumers to create)."""
         return self.count + sum(1 for _, w in self.changes if w == "join")
 
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"count": self.count, "service": self.service.to_dict(), "assignment": self.assignment}
+        if self.rebalance:
+            d["rebalance"] = self.rebalance
+        if self.changes:
+            d["changes"] = [list(c) for c in self.changes]
+        return d
+
 
 @dataclass(frozen=True)
 class KafkaScenario:
     """Producers -> one topic -> one consumer group (Poisson or renewal producers)."""
+
+    family: ClassVar[str] = "kafka"
 
     producers: Sequence[Producer]
     topic: Topic = field(default_factory=Topic)
@@ -132,11 +149,68 @@ class KafkaScenario:
         return float(sum(p.arrival_rate for p in self.producers))
 
 
+
+    @property
+    def offered_load(self) -> float:
+        """Offered load a = lam * E[S] in Erlangs."""
+        return self.arrival_rate * self.group.service.mean
+
+    @property
+    def utilisation(self) -> float:
+        """rho = lam * E[S] / (members at t = 0); pooling is partial, so this is a lower bound on the load
+        of the busiest member."""
+        return self.offered_load / self.group.count
+
+    FIELDS = ("producers", "topic", "group", "name")
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"producers": [p.to_dict() for p in self.producers], "topic": self.topic.to_dict(),
+                             "group": self.group.to_dict()}
+        if self.name:
+            d["name"] = self.name
+        return d
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "KafkaScenario":
+        """A Kafka scenario from plain data: ``{producers, topic, group, name}``."""
+        data = validate.keys("scenario", data, cls.FIELDS)
+        topic = Topic(**dict(validate.keys("topic", data.get("topic") or {}, ("partitions", "keys", "key_skew"))))
+        g = dict(validate.keys("group", data.get("group") or {},
+                               ("count", "service", "assignment", "rebalance", "changes")))
+        if "service" in g:
+            g["service"] = from_spec(g["service"], "group.service")
+        if "changes" in g:
+            g["changes"] = [tuple(x) if isinstance(x, (list, tuple)) else x for x in g["changes"] or []]
+        return cls(producers=producers_from_data(data.get("producers")), topic=topic, group=ConsumerGroup(**g),
+                   name=data.get("name") or "")
+
+    def with_value(self, path: str, value: Any) -> "KafkaScenario":
+        """A copy with the field at dotted ``path`` (e.g. ``"group.count"``) set to ``value``."""
+        data = copy.deepcopy(self.to_dict())
+        set_path(data, path, value)
+        return type(self).from_dict(data)
+
+
+def partition_assignment(partitions: int, consumers: int, strategy: str = "range") -> list[list[int]]:
+    """Partitions owned by each consumer: ``"range"`` (contiguous blocks, the first P mod n
+    consumers one extra) or ``"round-robin"`` (partition p to consumer p mod n)."""
+    P = validate.integer("kafka_assignment.partitions", partitions, lo=1)
+    n = validate.integer("kafka_assignment.consumers", consumers, lo=1)
+    validate.choice("kafka_assignment.strategy", strategy, ASSIGNMENTS)
+    if strategy == "round-robin":
+        return [[p for p in range(P) if p % n == j] for j in range(n)]
+    base, extra = divmod(P, n)
+    out, start = [], 0
+    for j in range(n):
+        size = base + (1 if j < extra else 0)
+        out.append(list(range(start, start + size)))
+        start += size
+    return out
+
+
 def assign(partitions: int, members: list[int], strategy: str) -> dict[int, list[int]]:
     """Partitions of each member (member ids in join order)."""
-    from mqsim.theory.kafka import kafka_assignment
-
-    parts = kafka_assignment(partitions, len(members), strategy)
+    parts = partition_assignment(partitions, len(members), strategy)
     return {m: ps for m, ps in zip(members, parts)}
 
 

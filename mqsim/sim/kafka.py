@@ -5,40 +5,53 @@ partition is a FIFO log owned by one member of the group, a member serves the ol
 among its partitions, and a membership change pauses the whole group for ``rebalance``
 seconds while partitions are reassigned. Records reuse :class:`mqsim.Result`: queue
 ``"topic"``, ready = lag (records not yet polled), plus a ``partition`` column.
+
+Processes start in this order: producers ``0..P-1``, members ``0..capacity-1``, then the
+membership process (if the group changes).
 """
 
 from __future__ import annotations
 
 import math
+from array import array
 from collections import deque
+from typing import Any, Generator
 
 import numpy as np
 import simpy
 
 from mqsim.model.dist import Discrete
 from mqsim.model.kafka import KEY, KafkaScenario, assign
-from mqsim.model.validate import check_run_window
 from mqsim.sim.records import Records
-from mqsim.sim.streams import ARRIVAL, BLOCK, SERVICE, Stream, make_rng, resolve_seed
+from mqsim.sim.result import Result
+from mqsim.sim.streams import ARRIVAL, SERVICE, Stream, make_rng
 
-__all__ = ["simulate_kafka"]
+__all__ = ["run", "TopicLog"]
 
 
-def simulate_kafka(ks: KafkaScenario, horizon: float, warmup: float = 0.0, seed: int | None = None, *,
-                   trace: bool = True):
-    """Run a :class:`KafkaScenario`; returns a :class:`mqsim.Result` (see the module doc)."""
-    from mqsim.sim.result import Result
-
-    if not isinstance(ks, KafkaScenario):
-        raise ValueError(f"scenario: must be a mqsim.kafka.KafkaScenario, got {type(ks).__name__}")
-    horizon, warmup = check_run_window(horizon, warmup)
-    seed = resolve_seed(seed)
-    rec = _run(ks, seed, horizon, trace)
+def run(ks: KafkaScenario, horizon: float, warmup: float, seed: int, *, trace: bool = True,
+        records: str = "full", handlers: Any = None) -> Result:
+    """Run a :class:`KafkaScenario` (arguments validated by :func:`mqsim.simulate`); returns a
+    :class:`mqsim.Result` with engine ``"simpy-kafka"``."""
+    if handlers and any(handlers.values() if isinstance(handlers, dict) else [handlers]):
+        raise ValueError("handlers: event hooks are not supported for Kafka scenarios")
+    if records != "full":
+        raise ValueError("records='summary' is not supported for Kafka scenarios; use records='full'")
+    env = simpy.Environment()
+    log = TopicLog(env, ks, seed, Records(ks, horizon, trace=bool(trace)))  # type: ignore[arg-type]
+    for i in range(len(ks.producers)):
+        env.process(log.producer(i))
+    for m in log.members:
+        env.process(log.consumer(m))
+    if ks.group.changes:
+        env.process(log.membership())
+    env.run(until=horizon)
+    rec = log.finish()
     return Result(ks, rec, horizon=horizon, warmup=warmup, seed=seed, engine="simpy-kafka")  # type: ignore[arg-type]
 
 
 class _Member:
-    __slots__ = ("idx", "parts", "idle", "wake", "active", "acked", "busy")
+    __slots__ = ("idx", "parts", "idle", "wake", "active", "acked")
 
     def __init__(self, idx: int):
         self.idx = idx
@@ -47,147 +60,133 @@ class _Member:
         self.wake: simpy.Event | None = None
         self.active = False
         self.acked = 0
-        self.busy = False
 
 
-def _run(ks: KafkaScenario, seed: int, horizon: float, trace: bool) -> Records:  # noqa: C901
-    env = simpy.Environment()
-    rec = Records(ks, horizon, trace=trace)  # type: ignore[arg-type]
-    P = ks.topic.partitions
-    g = ks.group
-    logs: list[deque[int]] = [deque() for _ in range(P)]
-    part_col: list[int] = []
-    rec.extra["partition"] = part_col
-    members = [_Member(j) for j in range(g.capacity)]
-    order: list[int] = list(range(g.count))  # active members in join order
-    for j in order:
-        members[j].active = True
-    owner = [-1] * P
-    pause_end = [0.0]
-    st = rec.node_state(0)
-    snap = rec.snapshot if trace else None
-    m_pub, m_prod, m_prio, m_svc = rec.t_publish, rec.producer, rec.priority, rec.service
-    m_del, m_start, m_done, m_cons = rec.t_deliver, rec.t_start, rec.t_done, rec.consumer
-    cap = [0]
+class TopicLog:
+    """The partition logs of a topic, the group's members, and the records they write."""
 
-    def grow() -> None:
-        for col, fill in ((m_del, math.nan), (m_start, math.nan), (m_done, math.nan), (m_cons, -1),
-                          (rec.cause, 0)):
-            col.extend([fill] * BLOCK)
-        cap[0] += BLOCK
+    def __init__(self, env: simpy.Environment, ks: KafkaScenario, seed: int, rec: Records):
+        self.env, self.ks, self.seed, self.rec = env, ks, seed, rec
+        self.P = ks.topic.partitions
+        self.logs: list[deque[int]] = [deque() for _ in range(self.P)]
+        self.partition = rec.extra["partition"] = array("q")
+        self.members = [_Member(j) for j in range(ks.group.capacity)]
+        self.order: list[int] = list(range(ks.group.count))  # active members in join order
+        for j in self.order:
+            self.members[j].active = True
+        self.owner = [-1] * self.P
+        self.pause_end = 0.0
+        self.state = rec.node_state(0)
+        self.reassign()
 
-    def reassign() -> None:
-        for m in members:
+    def snapshot(self) -> None:
+        if self.rec.trace:
+            self.rec.snapshot(self.env._now, 0)
+
+    def reassign(self) -> None:
+        """Give the partitions to the active members (range or round-robin)."""
+        for m in self.members:
             m.parts = []
-        for p in range(P):
-            owner[p] = -1
-        for j, ps in assign(P, order, g.assignment).items():
-            members[j].parts = ps
+        self.owner = [-1] * self.P
+        for j, ps in assign(self.P, self.order, self.ks.group.assignment).items():
+            self.members[j].parts = ps
             for p in ps:
-                owner[p] = j
+                self.owner[p] = j
 
-    reassign()
-
-    def wake(j: int) -> None:
-        m = members[j]
+    def wake(self, j: int) -> None:
+        m = self.members[j]
         if m.idle:
             m.idle = False
             m.wake.succeed()  # type: ignore[union-attr]
 
-    def producer(i: int):
-        p = ks.producers[i]
-        gap = Stream(p.interarrival.sample, make_rng(seed, ARRIVAL, i)).next  # type: ignore[union-attr]
-        svc = Stream(g.service.sample if p.service is None else p.service.sample, make_rng(seed, SERVICE, i, 0)).next
-        w = 1.0 / np.arange(1, ks.topic.keys + 1) ** ks.topic.key_skew
-        keys = Discrete(tuple(range(ks.topic.keys)), tuple(w / w.sum())) if ks.topic.key_skew > 0 else None
-        key_next = Stream(keys.sample if keys is not None else
-                          (lambda rng, n: rng.integers(0, ks.topic.keys, n).astype(float)),
-                          make_rng(seed, KEY, i)).next
+    def _key_stream(self, i: int) -> Any:
+        t = self.ks.topic
+        if t.key_skew > 0:
+            w = 1.0 / np.arange(1, t.keys + 1) ** t.key_skew
+            return Stream(Discrete(tuple(range(t.keys)), tuple(w / w.sum())).sample, make_rng(self.seed, KEY, i)).next
+        return Stream(lambda rng, n: rng.integers(0, t.keys, n).astype(float), make_rng(self.seed, KEY, i)).next
+
+    def producer(self, i: int) -> Generator[simpy.Event, Any, None]:
+        """Producer ``i``: append each record to the partition its key hashes to."""
+        p, env, rec = self.ks.producers[i], self.env, self.rec
+        gap = Stream(p.interarrival.sample, make_rng(self.seed, ARRIVAL, i)).next  # type: ignore[union-attr]
+        svc = Stream((p.service or self.ks.group.service).sample, make_rng(self.seed, SERVICE, i, 0)).next
+        key_next = self._key_stream(i)
         while True:
             yield env.timeout(gap())
-            mid = len(m_pub)
-            if mid >= cap[0]:
-                grow()
-            m_pub.append(env._now)
-            m_prod.append(i)
-            m_prio.append(0)
-            m_svc.append(svc())
-            part = int(key_next()) % P
-            part_col.append(part)
-            logs[part].append(mid)
-            st[0] += 1
-            if owner[part] >= 0 and env._now >= pause_end[0]:
-                wake(owner[part])
-            if snap is not None:
-                snap(env._now, 0)
+            mid = len(rec.t_publish)
+            if mid >= rec.capacity:
+                rec.reserve()
+            rec.t_publish.append(env._now)
+            rec.producer.append(i)
+            rec.priority.append(0)
+            rec.service.append(svc())
+            part = int(key_next()) % self.P
+            self.partition.append(part)
+            self.logs[part].append(mid)
+            self.state[0] += 1
+            if self.owner[part] >= 0 and env._now >= self.pause_end:
+                self.wake(self.owner[part])
+            self.snapshot()
 
-    def next_record(m: _Member) -> int:
+    def next_record(self, m: _Member) -> int:
+        """The partition whose head record is oldest among ``m``'s partitions (-1: none)."""
         best, best_t = -1, math.inf
         for p in m.parts:
-            if logs[p]:
-                t = m_pub[logs[p][0]]
+            if self.logs[p]:
+                t = self.rec.t_publish[self.logs[p][0]]
                 if t < best_t:
                     best, best_t = p, t
         return best
 
-    def consumer(m: _Member):
+    def consumer(self, m: _Member) -> Generator[simpy.Event, Any, None]:
+        """Member ``m``: process the oldest head record of its partitions, one at a time."""
+        env, rec, st = self.env, self.rec, self.state
         while True:
-            if not m.active or env._now < pause_end[0]:
-                p = -1
-            else:
-                p = next_record(m)
+            p = -1 if not m.active or env._now < self.pause_end else self.next_record(m)
             if p < 0:
                 m.idle = True
                 m.wake = ev = env.event()
                 yield ev
                 continue
-            mid = logs[p].popleft()
+            mid = self.logs[p].popleft()
             st[0] -= 1
             st[1] += 1
             st[2] += 1
-            m.busy = True
-            m_del[mid] = m_start[mid] = env._now
-            m_cons[mid] = m.idx
-            if snap is not None:
-                snap(env._now, 0)
-            yield env.timeout(m_svc[mid])
-            m_done[mid] = env._now
+            rec.t_deliver[mid] = rec.t_start[mid] = env._now
+            rec.consumer[mid] = m.idx
+            self.snapshot()
+            yield env.timeout(rec.service[mid])
+            rec.t_done[mid] = env._now
             m.acked += 1
-            m.busy = False
             st[1] -= 1
             st[2] -= 1
-            if snap is not None:
-                snap(env._now, 0)
+            self.snapshot()
 
-    def membership():
+    def membership(self) -> Generator[simpy.Event, Any, None]:
+        """Members join and leave at the scheduled times; each change pauses the group."""
+        env, g = self.env, self.ks.group
         joined = g.count
         for t, what in g.changes:
             yield env.timeout(max(t - env._now, 0.0))
             if what == "join":
-                members[joined].active = True
-                order.append(joined)
+                self.members[joined].active = True
+                self.order.append(joined)
                 joined += 1
             else:
-                j = order.pop()
-                members[j].active = False
-            pause_end[0] = env._now + g.rebalance
-            reassign()
+                self.members[self.order.pop()].active = False
+            self.pause_end = env._now + g.rebalance
+            self.reassign()
             if g.rebalance > 0:
                 yield env.timeout(g.rebalance)
-            for j in order:
-                wake(j)
+            for j in self.order:
+                self.wake(j)
 
-    for i in range(len(ks.producers)):
-        env.process(producer(i))
-    for m in members:
-        env.process(consumer(m))
-    if g.changes:
-        env.process(membership())
-    env.run(until=horizon)
-    rec.trim()
-    del part_col[len(m_pub):]
-    rec.n_acked = sum(m.acked for m in members)
-    rec.final_ready = st[0]
-    rec.final_inflight = st[1]
-    rec.check_conservation()
-    return rec
+    def finish(self) -> Records:
+        """Trim the records, set the final counters and check that every record is accounted for."""
+        rec = self.rec
+        rec.trim()
+        rec.n_acked = sum(m.acked for m in self.members)
+        rec.final_ready, rec.final_inflight = self.state[0], self.state[1]
+        rec.check_conservation()
+        return rec

@@ -108,8 +108,9 @@ class Result:
         if not r.trace:
             raise ValueError("queue_length: this run was made with trace=False; rerun with trace=True")
         names = list(self.scenario.node_names)
-        df = pd.DataFrame({"time": r.q_time, "queue": pd.Categorical.from_codes(r.q_node, categories=names),
-                           "ready": r.q_ready, "in_flight": r.q_inflight, "busy": r.q_busy})
+        q = r.trace_arrays()
+        df = pd.DataFrame({"time": q["q_time"], "queue": pd.Categorical.from_codes(q["q_node"], categories=names),
+                           "ready": q["q_ready"], "in_flight": q["q_inflight"], "busy": q["q_busy"]})
         return df.drop_duplicates(["queue", "time"], keep="last").reset_index(drop=True)
 
     def oldest_ready_age(self, queue: str = "main", times: "np.ndarray | None" = None) -> "pd.DataFrame":

@@ -1,20 +1,23 @@
-"""``mqsim.simulate``: one entry point for both engines and both record modes.
+"""``mqsim.simulate``: the one entry point, for every engine and both record modes.
 
->>> res = simulate(sc, horizon=10_000, warmup=500, seed=1)                  # SimPy engine
->>> res = simulate(sc, horizon=10_000, warmup=500, seed=1, engine="fast")   # same records, ~50x faster
->>> res = simulate(sc, horizon=1e7, seed=1, engine="auto", records="summary")  # flat memory
+>>> res = simulate(sc, horizon=10_000, warmup=500, seed=1)                  # doctest: +SKIP
+>>> res = simulate(sc, horizon=10_000, warmup=500, seed=1, engine="fast")   # doctest: +SKIP
+>>> res = simulate(sc, horizon=1e7, seed=1, engine="auto", records="summary")  # doctest: +SKIP
 
 Engines (same seed -> same sample path on every engine that supports the scenario):
 
-* ``"simpy"``: :mod:`mqsim.engine`, every feature, event handlers.
-* ``"fast"``: :mod:`mqsim.fast`, a compiled loop for the basic model (see
-  :func:`mqsim.fast.unsupported`); raises ``ValueError`` naming an unsupported feature, and
+* ``"simpy"``: :mod:`mqsim.sim.simpy`, every feature, event handlers.
+* ``"fast"``: :mod:`mqsim.sim.fast`, a compiled event loop (see
+  :func:`mqsim.sim.fast.unsupported`); raises ``ValueError`` naming an unsupported feature, and
   ``ImportError`` with the install command if numba is missing.
 * ``"auto"``: ``"fast"`` when the scenario (and handlers) allow it and numba is installed,
   otherwise ``"simpy"``. ``Result.engine`` says which one ran.
 
+A :class:`mqsim.KafkaScenario` (``family == "kafka"``) runs on the Kafka consumer-group loop
+(:mod:`mqsim.sim.kafka`) whatever the engine.
+
 Record modes: ``"full"`` (per-message rows, :class:`mqsim.Result`) or ``"summary"``
-(running statistics, :class:`mqsim.summary.SummaryResult`: the same ``summary()`` /
+(running statistics, :class:`mqsim.sim.result.SummaryResult`: the same ``summary()`` /
 ``overall()`` columns, percentiles from histograms, no ``messages`` or ``queue_length``).
 
 This module imports no heavy dependency: numba is loaded only when the fast engine runs.
@@ -22,13 +25,15 @@ This module imports no heavy dependency: numba is loaded only when the fast engi
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
-from mqsim.sim.simpy import engine as _engine
+from mqsim.model.scenario import Scenario, ScenarioLike
+from mqsim.model.validate import check_run_window, choice
 from mqsim.sim.events import Event
-from mqsim.sim.result import Result
-from mqsim.model.scenario import Scenario
 from mqsim.sim.records import check_records_mode
+from mqsim.sim.result import Result
+from mqsim.sim.simpy import engine as simpy_engine
+from mqsim.sim.streams import resolve_seed
 
 __all__ = ["simulate", "ENGINES", "choose_engine"]
 
@@ -37,8 +42,7 @@ ENGINES = ("simpy", "fast", "auto")
 
 def choose_engine(scenario: Scenario, engine: str = "auto", *, handlers: Any = None) -> str:
     """The engine ``simulate(..., engine=engine)`` would use for ``scenario``: "simpy" or "fast"."""
-    if engine not in ENGINES:
-        raise ValueError(f"engine: must be one of {', '.join(map(repr, ENGINES))}; got {engine!r}")
+    choice("engine", engine, ENGINES)
     if engine != "auto":
         return engine
     from mqsim.sim.fast import driver as fast
@@ -48,14 +52,14 @@ def choose_engine(scenario: Scenario, engine: str = "auto", *, handlers: Any = N
     return "simpy"
 
 
-def simulate(scenario: Scenario, horizon: float, warmup: float = 0.0, seed: int | None = None, *,
+def simulate(scenario: ScenarioLike, horizon: float, warmup: float = 0.0, seed: int | None = None, *,
              engine: str = "simpy",
              handlers: dict[str, Callable[[Event], Any] | list[Callable[[Event], Any]]] | None = None,
              trace: bool = True, records: str = "full") -> Result:
     """Run ``scenario`` for ``horizon`` seconds and return a :class:`mqsim.Result`.
 
     warmup: seconds at the start excluded from every statistic (0 <= warmup < horizon).
-    seed: int >= 0 for a reproducible run (same seed, same records, on either engine); None
+    seed: int >= 0 for a reproducible run (same seed, same records, on any engine); None
         draws fresh entropy (recorded in ``Result.seed``).
     engine: "simpy" (default), "fast" or "auto" (see the module docstring).
     handlers: ``{kind: callable or list of callables}``, kinds as in :data:`mqsim.EVENT_KINDS`
@@ -64,16 +68,26 @@ def simulate(scenario: Scenario, horizon: float, warmup: float = 0.0, seed: int 
         ``records="summary"``.
     records: "full" (one row per message) or "summary" (running statistics in flat memory).
     """
+    if not isinstance(scenario, ScenarioLike):
+        raise ValueError(f"scenario: must be a mqsim.Scenario or mqsim.KafkaScenario, got {type(scenario).__name__}")
     check_records_mode(records)
-    if records == "summary" and type(scenario).__name__ == "KafkaScenario":
-        raise ValueError("records='summary' is not supported for Kafka scenarios; use records='full'")
-    which = choose_engine(scenario, engine, handlers=handlers)
+    horizon, warmup = check_run_window(horizon, warmup)
+    hooks = simpy_engine.check_handlers(handlers)
+    sc = cast(Scenario, scenario)
+    which = choose_engine(sc, engine, handlers=handlers) if scenario.family == "queue" else "kafka"
+    seed = resolve_seed(seed)
+    if which == "kafka":
+        from mqsim.model.kafka import KafkaScenario
+        from mqsim.sim import kafka
+
+        return kafka.run(cast(KafkaScenario, scenario), horizon, warmup, seed, trace=trace, records=records, handlers=handlers)
     if which == "fast":
         from mqsim.sim.fast import driver as fast
 
-        return fast.simulate(scenario, horizon, warmup, seed, trace=trace, records=records, handlers=handlers)
+        return fast.simulate(sc, horizon, warmup, seed, trace=trace, records=records, handlers=handlers)
     if records == "summary":
-        from mqsim.sim.simpy.summary_records import simulate_summary
+        from mqsim.sim.simpy.summary_records import run_summary
 
-        return simulate_summary(scenario, horizon, warmup, seed, handlers=handlers)
-    return _engine.simulate(scenario, horizon, warmup, seed, handlers=handlers, trace=trace)
+        return run_summary(sc, horizon, warmup, seed, hooks)
+    rec = simpy_engine.run(sc, seed, horizon, hooks, bool(trace))
+    return Result(sc, rec, horizon=horizon, warmup=warmup, seed=seed, engine="simpy")

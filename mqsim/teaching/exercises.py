@@ -340,9 +340,9 @@ register(Exercise(
 def _nb03_ex2(p: Mapping[str, Any]) -> float:
     """Smallest n whose running 95% CI of the daily mean wait has half-width <= target * exact,
     with mqsim's prefix-stable replication seeds (computed by simulation, in chunks)."""
-    from mqsim.teaching.output_analysis import replications_until
     from mqsim.model.dist import Exponential
     from mqsim.model.scenario import Consumers, Producer, Scenario
+    from mqsim.teaching.output_analysis import replications_until
 
     sc = Scenario([Producer("customers", rate=p["lam"])],
                   consumers=Consumers(p["c"], service=Exponential(rate=p["mu"])))

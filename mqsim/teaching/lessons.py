@@ -27,8 +27,8 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from mqsim.sim.result import Result
     from mqsim.model.scenario import Scenario
+    from mqsim.sim.result import Result
 
 __all__ = ["flow_balance", "flow_balance_table", "sim_vs_theory", "article_comparison", "state_distribution",
            "dispatch_comparison", "staffing_table", "toy_event_list", "asyncio_queue_demo", "DEFAULT_METRICS"]
@@ -107,10 +107,10 @@ def sim_vs_theory(scenario: "Scenario", n: int = 10, seed: int = 0, horizon: flo
     """
     import pandas as pd
 
-    from mqsim.teaching.output_analysis import replicate_overall
-    from mqsim.analysis.theory_join import theory_table
-    from mqsim.analysis.statistics import confidence_interval
     from mqsim.analysis.metrics import METRIC_COLUMNS
+    from mqsim.analysis.statistics import confidence_interval
+    from mqsim.analysis.theory_join import theory_table
+    from mqsim.teaching.output_analysis import replicate_overall
     from mqsim.theory import for_scenario
 
     metrics = list(metrics)
@@ -147,10 +147,10 @@ def article_comparison(mean_service: float = 0.2, rhos: Sequence[float] = (0.3, 
     """
     import pandas as pd
 
-    from mqsim.teaching.output_analysis import replicate_overall
-    from mqsim.model.dist import Exponential
     from mqsim.analysis.statistics import confidence_interval
+    from mqsim.model.dist import Exponential
     from mqsim.model.scenario import Consumers, Producer, Scenario
+    from mqsim.teaching.output_analysis import replicate_overall
     from mqsim.theory import mm1
 
     rows = []
@@ -253,11 +253,11 @@ def dispatch_comparison(lam: float = 2.4, mu: float = 1.0, c: int = 3, *, n: int
     """
     import pandas as pd
 
-    from mqsim.teaching.output_analysis import replication_values
+    from mqsim.analysis.statistics import confidence_interval
     from mqsim.analysis.theory_join import theory_table
     from mqsim.model.dist import Exponential
-    from mqsim.analysis.statistics import confidence_interval
     from mqsim.model.scenario import Consumers, Producer, Scenario
+    from mqsim.teaching.output_analysis import replication_values
     from mqsim.theory import for_scenario
 
     svc = Exponential(rate=mu)

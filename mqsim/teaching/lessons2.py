@@ -191,8 +191,8 @@ def overflow_comparison(lam: float, mu: float, c: int, max_length: int, *, n: in
     """
     import pandas as pd
 
-    from mqsim.theory import mmck, mmck_drop_head
     from mqsim.analysis.theory_join import THEORY_FIELDS
+    from mqsim.theory import mmck, mmck_drop_head
 
     K = max_length + c
     rows = []
@@ -251,7 +251,13 @@ def service_law(mean: float, scv: float) -> "Distribution":
     """A distribution with the given ``mean`` (s) and squared coefficient of variation ``scv``:
     deterministic (0), Erlang-k (1/k), gamma (other values below 1), exponential (1), balanced
     two-phase hyperexponential (above 1)."""
-    from mqsim.model.dist import Deterministic, Erlang, Exponential, Gamma, HyperExponential
+    from mqsim.model.dist import (
+        Deterministic,
+        Erlang,
+        Exponential,
+        Gamma,
+        HyperExponential,
+    )
 
     if scv < 0:
         raise ValueError(f"scv: must be >= 0, got {scv!r}")
@@ -355,8 +361,8 @@ def md1_states(lam: float, d: float, states: int = 4, *, n: int = 10, seed: int 
     """
     import pandas as pd
 
-    from mqsim.model.dist import Deterministic
     from mqsim.experiments.replications import replication_seed
+    from mqsim.model.dist import Deterministic
     from mqsim.teaching.lessons import state_distribution
 
     sc = bounded_scenario(lam, 1.0, 1, None, service=Deterministic(d))
@@ -626,8 +632,15 @@ def _priority_theory(scenario: "Scenario", metric: str = "Wq") -> dict[str, list
     """Formula values of ``metric`` per priority level (highest first) plus the rate-weighted
     whole queue (last entry): {"non_preemptive": [...], "fcfs": [...], "preemptive": [...]}
     (NaN where a formula does not apply or the class has no steady state)."""
-    from mqsim.theory import (combine_classes, mg1, mmc, np_priority_mg1, np_priority_mmc, pr_priority_mg1,
-                         pr_priority_mmc)
+    from mqsim.theory import (
+        combine_classes,
+        mg1,
+        mmc,
+        np_priority_mg1,
+        np_priority_mmc,
+        pr_priority_mg1,
+        pr_priority_mmc,
+    )
     from mqsim.theory.select import _common_exp_mean
 
     cl = _class_moments(scenario)
@@ -728,8 +741,8 @@ def starvation_transient(lams: Sequence[float], mu: float, horizons: Iterable[fl
     """
     import pandas as pd
 
-    from mqsim.model.dist import Exponential
     from mqsim.experiments.replications import replication_seed
+    from mqsim.model.dist import Exponential
     from mqsim.theory import np_priority_mg1
 
     sc = priority_scenario(lams, Exponential(rate=mu))

@@ -49,8 +49,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from mqsim.experiments.replications import Replications
-    from mqsim.sim.result import Result
     from mqsim.model.scenario import Scenario
+    from mqsim.sim.result import Result
     from mqsim.theory import JacksonResult, QueueMetrics
 
 __all__ = ["ci_table", "network_table", "erlang_a", "mm1_ttl_mix", "exponential_ttls", "ttl_for_expiry",
@@ -362,8 +362,8 @@ def prefetch_ttl_table(lam: float, mu: float, ttl: float, prefetches: Sequence[i
     """
     import pandas as pd
 
-    from mqsim.model.dist import Exponential
     from mqsim.experiments.replications import replicate
+    from mqsim.model.dist import Exponential
     from mqsim.model.scenario import Consumers, Producer, Queue, Scenario
 
     stale = f"P(wait > {ttl:g})"
@@ -638,8 +638,8 @@ def kafka_rate_sweep(partitions: int, consumers: int, mu: float, rates: Sequence
     """
     import pandas as pd
 
-    from mqsim.model.dist import Exponential
     from mqsim.experiments.replications import replicate
+    from mqsim.model.dist import Exponential
     from mqsim.model.kafka import ConsumerGroup, KafkaScenario, Topic
     from mqsim.model.scenario import Consumers, Producer, Scenario
 
@@ -675,8 +675,8 @@ def kafka_wait_comparison(lam: float, mu: float, configs: Sequence[tuple[str, in
     """
     import pandas as pd
 
-    from mqsim.model.dist import Exponential
     from mqsim.experiments.replications import replicate
+    from mqsim.model.dist import Exponential
     from mqsim.model.kafka import ConsumerGroup, KafkaScenario, Topic
     from mqsim.model.scenario import Consumers, Producer, Scenario
     from mqsim.theory import kafka_assignment, kafka_mm1_wait, mmc

@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mqsim.analysis.metrics import samples
-from mqsim.analysis.statistics import _t_quantile, batch_means, naive_ci, replications_needed
+from mqsim.analysis.statistics import (
+    _t_quantile,
+    batch_means,
+    naive_ci,
+    replications_needed,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -36,9 +41,9 @@ def replicate_overall(scenario: "Scenario", n: int = 10, seed: int = 0, horizon:
     """
     import pandas as pd
 
+    from mqsim.experiments.replications import replication_seed
     from mqsim.model.validate import check_run_window
     from mqsim.sim.run import simulate
-    from mqsim.experiments.replications import replication_seed
     from mqsim.sim.streams import resolve_seed
 
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
@@ -97,9 +102,9 @@ def interval_coverage(scenario: "Scenario", exact: float, runs: int = 40, seed: 
     """
     import pandas as pd
 
+    from mqsim.experiments.replications import replication_seed
     from mqsim.model.validate import check_run_window
     from mqsim.sim.run import simulate
-    from mqsim.experiments.replications import replication_seed
     from mqsim.sim.streams import resolve_seed
 
     horizon, warmup = check_run_window(horizon, warmup)
@@ -131,8 +136,8 @@ def warmup_curve(scenario: "Scenario", n: int = 20, seed: int = 0, messages: int
     """
     import pandas as pd
 
-    from mqsim.sim.run import simulate
     from mqsim.experiments.replications import replication_seed
+    from mqsim.sim.run import simulate
     from mqsim.sim.streams import resolve_seed
 
     for name, v in (("n", n), ("messages", messages), ("batch", batch)):

@@ -10,17 +10,45 @@ from mqsim.theory.gim1 import GIM1Metrics, gi_m1
 from mqsim.theory.impatience import mm1_ttl
 from mqsim.theory.jackson import JacksonResult, jackson, tandem
 from mqsim.theory.kafka import kafka_assignment, kafka_mm1_wait, kafka_saturation
-from mqsim.theory.laws import (backlog_growth_rate, bottleneck_throughput, little_L, little_lam, little_W,
-                   offered_load, saturation_throughput, utilisation)
-from mqsim.theory.markovian import (FiniteMetrics, MMcMetrics, erlang_b, erlang_c, mm1, mm1k, mmc, mmck,
-                        mmck_drop_head)
+from mqsim.theory.laws import (
+                   backlog_growth_rate,
+                   bottleneck_throughput,
+                   little_L,
+                   little_lam,
+                   little_W,
+                   offered_load,
+                   saturation_throughput,
+                   utilisation,
+)
+from mqsim.theory.markovian import (
+                   FiniteMetrics,
+                   MMcMetrics,
+                   erlang_b,
+                   erlang_c,
+                   mm1,
+                   mm1k,
+                   mmc,
+                   mmck,
+                   mmck_drop_head,
+)
 from mqsim.theory.mg1 import allen_cunneen, kingman, kingman_bound, md1, mg1, sakasegawa
-from mqsim.theory.priority import (cobham, combine_classes, np_priority_mg1, np_priority_mmc,
-                       pr_priority_mg1, pr_priority_mmc)
+from mqsim.theory.priority import (
+                   cobham,
+                   combine_classes,
+                   np_priority_mg1,
+                   np_priority_mmc,
+                   pr_priority_mg1,
+                   pr_priority_mmc,
+)
 from mqsim.theory.results import QueueMetrics, UnstableError
 from mqsim.theory.select import Prediction, for_scenario
-from mqsim.theory.sizing import (erlang_b_servers, erlang_b_traffic, erlang_c_servers, erlang_c_traffic,
-                     mmc_min_servers)
+from mqsim.theory.sizing import (
+                   erlang_b_servers,
+                   erlang_b_traffic,
+                   erlang_c_servers,
+                   erlang_c_traffic,
+                   mmc_min_servers,
+)
 
 __all__ = [
     # laws

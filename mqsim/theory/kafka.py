@@ -10,26 +10,12 @@ from __future__ import annotations
 import math
 
 from mqsim.model import validate
+from mqsim.model.kafka import partition_assignment
 
 __all__ = ["kafka_saturation", "kafka_assignment", "kafka_mm1_wait"]
 
 
-def kafka_assignment(partitions: int, consumers: int, strategy: str = "range") -> list[list[int]]:
-    """Partitions owned by each consumer: ``"range"`` (contiguous blocks, the first P mod n
-    consumers one extra) or ``"round-robin"`` (partition p to consumer p mod n)."""
-    P = validate.integer("kafka_assignment.partitions", partitions, lo=1)
-    n = validate.integer("kafka_assignment.consumers", consumers, lo=1)
-    if strategy == "round-robin":
-        return [[p for p in range(P) if p % n == j] for j in range(n)]
-    if strategy != "range":
-        raise ValueError(f"kafka_assignment: strategy must be 'range' or 'round-robin', got {strategy!r}")
-    base, extra = divmod(P, n)
-    out, start = [], 0
-    for j in range(n):
-        size = base + (1 if j < extra else 0)
-        out.append(list(range(start, start + size)))
-        start += size
-    return out
+kafka_assignment = partition_assignment  # the partition -> consumer map, shared with the model
 
 
 def kafka_saturation(partitions: int, consumers: int, mu: float) -> float:

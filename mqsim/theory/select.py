@@ -37,7 +37,13 @@ from typing import Any
 from mqsim.theory.gim1 import gi_m1
 from mqsim.theory.markovian import erlang_b, mmc, mmck, mmck_drop_head
 from mqsim.theory.mg1 import ALLEN_CUNNEEN, KINGMAN, allen_cunneen, kingman, md1, mg1
-from mqsim.theory.priority import COBHAM, COBHAM_MMC, combine_classes, np_priority_mg1, np_priority_mmc
+from mqsim.theory.priority import (
+    COBHAM,
+    COBHAM_MMC,
+    combine_classes,
+    np_priority_mg1,
+    np_priority_mmc,
+)
 from mqsim.theory.results import QueueMetrics
 
 __all__ = ["Prediction", "for_scenario"]
@@ -144,7 +150,7 @@ def _kafka(ks: Any) -> Prediction:
     if why:
         return _na("no closed form for a consumer group with " + ", ".join(why) + "; simulate it", rho, model)
     mu = 1.0 / mean_s
-    W = Lq = P_wait = 0.0
+    W = P_wait = 0.0
     worst = 0.0
     pshare = t.partition_shares()  # exact key -> partition split (keys mod P need not divide evenly)
     for parts in kafka_assignment(t.partitions, g.count, g.assignment):
@@ -222,7 +228,7 @@ def _ok(m: QueueMetrics, reason: str, rho: float, *, exact: bool | None = None,
 def for_scenario(sc: Any) -> Prediction:
     """The formula that applies to scenario ``sc`` with its metrics, or a clear reason why none
     does (see the module docstring for the rules). Never raises for a valid scenario."""
-    if type(sc).__name__ == "KafkaScenario":
+    if sc.family == "kafka":
         return _kafka(sc)
     q, cons = sc.queue, sc.consumers
     c, pf = cons.count, cons.prefetch
@@ -315,33 +321,7 @@ def _fifo(prods, lam, mean_s, cs2, c, K, overflow, pf, rho, poisson, dists, note
              f"prefetch 1 so the {c} consumers take the head message of one shared FIFO queue")
     arr = _arrivals_text(prods, poisson)
     if poisson and exp_mean is not None:
-        mu = 1.0 / exp_mean
-        svc = f"exponential service (mean {exp_mean:.6g} s)"
-        if K is None:
-            model, formula = f"M/M/{c}", "M/M/1" if c == 1 else "Erlang C"
-            if rho >= 1:
-                return _unstable(model, formula, True, lam, mean_s, c, rho, [arr, share, svc])
-            return _ok(mmc(lam, mu, c), _join([arr, share, svc, (f"{model} by {formula} (exact)" if c > 1 else "M/M/1 (exact)")] + notes), rho)
-        cap = (f"max_length {q.max_length} counts ready messages only, so the capacity is "
-               f"K = {q.max_length} + {c * pf} in flight = {K}")
-        if overflow == "reject-publish":
-            m = mmck(lam, mu, c, K)
-            return _ok(m, _join([arr, share, svc, cap, f"M/M/{c}/{K} with reject-publish: loss "
-                                 "p_K by PASTA (exact)"] + notes), rho)
-        if pf == 1:
-            m = mmck_drop_head(lam, mu, c, K)
-            return _ok(m, _join([arr, share, svc, cap,
-                                 f"M/M/{c}/{K} with drop-head: the loss probability p_K, throughput "
-                                 "and L equal reject-publish's (same number-in-system chain), but "
-                                 "the oldest message is dropped, so the wait of delivered messages "
-                                 "is shorter; it is computed exactly by the tagged-message chain"]
-                                + notes), rho)
-        m = mmck(lam, mu, c, K)
-        return _ok(replace(m, exact=False), _join(
-            [arr, share, svc, cap,
-             f"M/M/1/{K}: loss p_K, throughput, L and Lq are exact for drop-head too, but W and Wq "
-             f"here are reject-publish's; with drop-head and prefetch {pf} delivered messages wait "
-             "less and no closed form is given (exact=False for the waits)"] + notes), rho, exact=False)
+        return _fifo_markovian(lam, mean_s, exp_mean, c, K, overflow, pf, rho, notes, q, arr, share)
     svc_txt = ("a mix of service-time laws across producers/priorities (rate-weighted moments: "
                f"E[S] = {mean_s:.6g} s, scv = {cs2:.6g})" if mixed else
                f"general service ({dists[0].describe()}, scv = {cs2:.6g})")
@@ -379,7 +359,42 @@ def _fifo(prods, lam, mean_s, cs2, c, K, overflow, pf, rho, poisson, dists, note
         m = replace(allen_cunneen(lam, 1.0, mean_s, cs2, c), model=model)
         return _ok(m, _join([arr, share, svc_txt, f"M/G/{c} has no closed form: Allen–Cunneen "
                              "approximation (exact only for exponential service)"] + notes), rho)
-    # non-Poisson arrivals
+    return _fifo_renewal(prods, lam, mean_s, cs2, c, K, rho, exp_mean, notes, arr, share)
+
+
+def _fifo_markovian(lam, mean_s, exp_mean, c, K, overflow, pf, rho, notes, q, arr, share) -> Prediction:
+    """Poisson arrivals, exponential service: M/M/c, or M/M/c/K with either overflow policy (exact)."""
+    mu = 1.0 / exp_mean
+    svc = f"exponential service (mean {exp_mean:.6g} s)"
+    if K is None:
+        model, formula = f"M/M/{c}", "M/M/1" if c == 1 else "Erlang C"
+        if rho >= 1:
+            return _unstable(model, formula, True, lam, mean_s, c, rho, [arr, share, svc])
+        return _ok(mmc(lam, mu, c), _join([arr, share, svc, (f"{model} by {formula} (exact)" if c > 1 else "M/M/1 (exact)")] + notes), rho)
+    cap = (f"max_length {q.max_length} counts ready messages only, so the capacity is "
+           f"K = {q.max_length} + {c * pf} in flight = {K}")
+    if overflow == "reject-publish":
+        m = mmck(lam, mu, c, K)
+        return _ok(m, _join([arr, share, svc, cap, f"M/M/{c}/{K} with reject-publish: loss "
+                             "p_K by PASTA (exact)"] + notes), rho)
+    if pf == 1:
+        m = mmck_drop_head(lam, mu, c, K)
+        return _ok(m, _join([arr, share, svc, cap,
+                             f"M/M/{c}/{K} with drop-head: the loss probability p_K, throughput "
+                             "and L equal reject-publish's (same number-in-system chain), but "
+                             "the oldest message is dropped, so the wait of delivered messages "
+                             "is shorter; it is computed exactly by the tagged-message chain"]
+                            + notes), rho)
+    m = mmck(lam, mu, c, K)
+    return _ok(replace(m, exact=False), _join(
+        [arr, share, svc, cap,
+         f"M/M/1/{K}: loss p_K, throughput, L and Lq are exact for drop-head too, but W and Wq "
+         f"here are reject-publish's; with drop-head and prefetch {pf} delivered messages wait "
+         "less and no closed form is given (exact=False for the waits)"] + notes), rho, exact=False)
+
+
+def _fifo_renewal(prods, lam, mean_s, cs2, c, K, rho, exp_mean, notes, arr, share) -> Prediction:
+    """Non-Poisson arrivals: GI/M/1 (exact), else Kingman or Allen–Cunneen (approximations)."""
     if K is not None:
         return _na(_join([arr, f"a finite buffer (K = {K}) with non-Poisson arrivals has no "
                           "closed form here; simulate"]), rho, f"GI/G/{c}/{K}")

@@ -12,8 +12,8 @@ import pytest
 import mqsim as mq
 from mqsim.dist import Exponential, LogNormal
 from mqsim.experiments.executors import SEQUENTIAL_BELOW, Runner, resolve_n_jobs
-from mqsim.experiments.replications import replication_seed, run_replication
 from mqsim.experiments.pilots import pilot_warmup
+from mqsim.experiments.replications import replication_seed, run_replication
 
 SC = mq.Scenario(producers=[mq.Producer("hi", rate=1.0, priority=5), mq.Producer("lo", rate=1.2, priority=1)],
                  queue=mq.Queue(max_priority=10), consumers=mq.Consumers(3, service=LogNormal(mean=1.0, scv=2.0)))

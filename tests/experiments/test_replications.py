@@ -20,11 +20,24 @@ import pytest
 from scipy import stats
 
 import mqsim as mq
-from mqsim.dist import Deterministic, Erlang, Exponential, Gamma, HyperExponential, LogNormal, Uniform
-from mqsim.experiments.replications import PRECISION_METRICS, pilot_seed, replication_seed, run_replication
 from mqsim.analysis.metrics import METRIC_COLUMNS
-from mqsim.experiments.progress import progress_bar, progress_enabled
 from mqsim.analysis.warmup import mser, mser5, mser_curve, warmup_from_result
+from mqsim.dist import (
+    Deterministic,
+    Erlang,
+    Exponential,
+    Gamma,
+    HyperExponential,
+    LogNormal,
+    Uniform,
+)
+from mqsim.experiments.progress import progress_bar, progress_enabled
+from mqsim.experiments.replications import (
+    PRECISION_METRICS,
+    pilot_seed,
+    replication_seed,
+    run_replication,
+)
 from mqsim.viz.warmup import plot_warmup
 from tests.worked_values import agrees
 

@@ -11,9 +11,15 @@ import pytest
 
 import mqsim as mq
 from mqsim.dist import Exponential
-from mqsim.experiments.sizing import SizingResult, _approx_sojourn_tail, _approx_wait_quantile, _approx_wait_tail, formula_value, size_consumers
+from mqsim.experiments.sizing import (
+    SizingResult,
+    _approx_sojourn_tail,
+    _approx_wait_quantile,
+    _approx_wait_tail,
+    formula_value,
+    size_consumers,
+)
 from mqsim.experiments.slo import extra_metric_values, parse_metric, parse_slo
-
 from tests.stats import ci
 from tests.worked_values import agrees
 

@@ -33,7 +33,7 @@ def test_yaml_round_trip_and_derived_quantities():
     assert sc.producers[1].priority_probs() == pytest.approx({1: 0.8, 9: 0.2})
     assert sc.service_for(1, 1).mean == pytest.approx(0.03)
     assert sc.mean_service == pytest.approx((40 * 0.02 + 10 * 0.03) / 50)
-    assert mq.Scenario.from_yaml(sc.to_yaml()) == sc
+    assert mq.load_yaml(sc.to_yaml()) == sc
     assert mq.scenario_from_dict(sc.to_dict()) == sc
     assert sc.with_value("consumers.count", 5).consumers.count == 5
     assert sc.with_value("producers[0].rate", 10).arrival_rate == pytest.approx(20.0)

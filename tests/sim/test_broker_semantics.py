@@ -9,7 +9,6 @@ import pytest
 
 import mqsim as mq
 from mqsim.dist import Deterministic, Erlang, Exponential
-
 from tests.stats import assert_covers
 from tests.worked_values import agrees, value
 
@@ -271,7 +270,7 @@ def test_rich_scenario_round_trips_through_yaml(tmp_path):
                                failure=mq.Failure(Exponential(mean=40.0), Erlang(k=2, mean=4.0)), requeue="tail"),
         stages=[mq.Stage("dlq", consumers=mq.Consumers(1)), mq.Stage("audit", queue=mq.Queue(ttl=1.0))],
         routes={"main": {"audit": 0.5}})
-    back = mq.Scenario.from_yaml(sc.to_yaml())
+    back = mq.load_yaml(sc.to_yaml())
     assert back == sc
     with pytest.raises(ValueError, match=r"stages\[0\].consumers.failure.repair: missing"):
         mq.load_yaml("producers: [{rate: 1}]\nstages: [{name: x, consumers: {failure: {time_to_failure: 1}}}]\n")

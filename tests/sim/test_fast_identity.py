@@ -22,6 +22,7 @@ from mqsim import dist
 
 fast = pytest.importorskip("mqsim.sim.fast")
 from mqsim.sim.fast import driver  # noqa: E402
+
 pytest.importorskip("numba")
 from mqsim import simulate  # noqa: E402
 

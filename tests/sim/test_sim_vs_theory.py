@@ -13,7 +13,6 @@ import pytest
 
 import mqsim as mq
 from mqsim.dist import Deterministic, Exponential
-
 from tests.stats import assert_covers
 
 pytestmark = pytest.mark.slow

@@ -14,7 +14,6 @@ import pytest
 
 import mqsim as mq
 from mqsim.dist import Exponential, LogNormal
-
 from tests.stats import assert_same_mean
 
 ciw = pytest.importorskip("ciw")

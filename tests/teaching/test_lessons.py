@@ -9,9 +9,8 @@ import pytest
 
 import mqsim as mq
 from mqsim import analysis
-from mqsim.teaching import output_analysis
-from mqsim.teaching import lessons
 from mqsim.dist import Exponential
+from mqsim.teaching import lessons, output_analysis
 
 
 def one_queue(lam, c=1, mu=1.0, **queue):

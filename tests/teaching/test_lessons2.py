@@ -14,9 +14,9 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import mqsim as mq  # noqa: E402
+from mqsim.dist import Deterministic, Erlang, Exponential, Gamma, HyperExponential  # noqa: E402
 from mqsim.teaching import exercises as ex  # noqa: E402
 from mqsim.teaching import lessons2 as L  # noqa: E402
-from mqsim.dist import Deterministic, Erlang, Exponential, Gamma, HyperExponential  # noqa: E402
 
 
 def covers(row, value, widen=1.5):

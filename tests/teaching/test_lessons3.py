@@ -10,10 +10,9 @@ import numpy as np
 import pytest
 
 import mqsim as mq
+from mqsim.dist import Deterministic, Exponential
 from mqsim.teaching import exercises as ex
 from mqsim.teaching import lessons3 as l3
-from mqsim.dist import Deterministic, Exponential
-
 from tests.stats import assert_covers
 
 

@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 
-
 EXACT = 1e-9  # relative tolerance for exact closed forms (as tests/worked_values.py)
 
 

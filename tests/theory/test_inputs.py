@@ -13,7 +13,6 @@ import pytest
 from mqsim import theory as th
 from mqsim.dist import Deterministic
 from mqsim.theory import UnstableError
-
 from tests.worked_values import agrees
 
 

@@ -5,14 +5,13 @@ each comes from is cited there) and against an independent computation."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from mqsim import theory as th
 from mqsim.theory import UnstableError
-
 from tests.theory.oracles import close
 from tests.worked_values import agrees
+
 
 # --------------------------------------------------------------------------------------------
 # Jackson (1957, 1963) networks; Burke (1956)

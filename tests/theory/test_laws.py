@@ -5,13 +5,12 @@ each comes from is cited there) and against an independent computation."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from mqsim import theory as th
-
 from tests.theory.oracles import close
 from tests.worked_values import agrees
+
 
 # --------------------------------------------------------------------------------------------
 # Little's (1961) law and the operational laws

@@ -12,9 +12,9 @@ import pytest
 
 from mqsim import theory as th
 from mqsim.theory import UnstableError
-
 from tests.theory.oracles import close, ctmc_birth_death, erlang_b_direct, erlang_c_direct, erlang_c_logspace, erlang_c_mpmath
 from tests.worked_values import agrees
+
 
 # --------------------------------------------------------------------------------------------
 # M/M/1 (Kleinrock 1975, ch. 3)

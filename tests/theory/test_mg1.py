@@ -13,9 +13,9 @@ import pytest
 from mqsim import theory as th
 from mqsim.dist import Deterministic, Erlang, Exponential, HyperExponential
 from mqsim.theory import UnstableError
-
 from tests.theory.oracles import close
 from tests.worked_values import agrees
+
 
 # --------------------------------------------------------------------------------------------
 # general service: Pollaczek (1930), Khintchine (1932), Kingman (1961), GI/M/1, Allen–Cunneen

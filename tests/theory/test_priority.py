@@ -10,9 +10,9 @@ import math
 import pytest
 
 from mqsim import theory as th
-
 from tests.theory.oracles import close
 from tests.worked_values import agrees
+
 
 # --------------------------------------------------------------------------------------------
 # priority: Cobham (1954), Kleinrock (1976), Buzen & Bondi (1983)

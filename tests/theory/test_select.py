@@ -4,15 +4,21 @@ Each formula is checked against worked values and against an independent computa
 
 from __future__ import annotations
 
-
 import pytest
 
 from mqsim import theory as th
-from mqsim.dist import Deterministic, Erlang, Exponential, HyperExponential, LogNormal, Uniform
+from mqsim.dist import (
+    Deterministic,
+    Erlang,
+    Exponential,
+    HyperExponential,
+    LogNormal,
+    Uniform,
+)
 from mqsim.model.scenario import Consumers, Producer, Queue, Scenario
-
 from tests.theory.oracles import close
 from tests.worked_values import agrees
+
 
 # --------------------------------------------------------------------------------------------
 # for_scenario

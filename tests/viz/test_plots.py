@@ -15,10 +15,9 @@ import pytest  # noqa: E402
 
 import mqsim as mq  # noqa: E402
 from mqsim import analysis
-from mqsim.teaching import output_analysis
-from mqsim.teaching import lessons
-from mqsim.viz import plots  # noqa: E402
 from mqsim.dist import Exponential  # noqa: E402
+from mqsim.teaching import lessons, output_analysis
+from mqsim.viz import plots  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

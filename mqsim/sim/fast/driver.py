@@ -32,16 +32,14 @@ from typing import Any, Callable
 
 import numpy as np
 
+from mqsim.analysis.streaming import SummaryStats
 from mqsim.model import dist
 from mqsim.model.dist import Discrete
-from mqsim.model.validate import check_run_window
-from mqsim.sim.records import Records, outcome_codes
-from mqsim.sim.result import Result
 from mqsim.model.scenario import Scenario
+from mqsim.model.validate import check_run_window
+from mqsim.sim.records import Records, check_records_mode, outcome_codes
+from mqsim.sim.result import Result, SummaryResult
 from mqsim.sim.streams import ARRIVAL, BLOCK, PRIORITY, SERVICE, make_rng, resolve_seed
-from mqsim.sim.result import SummaryResult
-from mqsim.analysis.streaming import SummaryStats
-from mqsim.sim.records import check_records_mode
 
 __all__ = ["simulate", "unsupported", "check_supported", "available", "FastEngineUnavailable", "INSTALL_HINT",
            "warm_up"]

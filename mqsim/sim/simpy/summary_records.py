@@ -15,23 +15,24 @@ forgets lazily (TTL heap entries, expired entries in the ready deques), and only
 still ready?", which those values answer "no". Writing there raises ``IndexError``.
 
 The engine is handed these records through its ``records`` factory argument
-(``engine._run(..., records=...)``).
+(``engine.run(..., records=...)``).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import numpy as np
 
-from mqsim.sim.simpy import engine as _engine
-from mqsim.sim.records import Records, outcome_codes
-from mqsim.model.scenario import Scenario
-from mqsim.sim.result import SummaryResult
 from mqsim.analysis.streaming import SummaryStats
+from mqsim.model.scenario import Scenario
+from mqsim.sim.records import Records, outcome_codes
+from mqsim.sim.result import SummaryResult
+from mqsim.sim.records import COLUMNS
+from mqsim.sim.simpy import engine
 
-__all__ = ["simulate_summary", "WindowRecords", "WindowList"]
+__all__ = ["run_summary", "WindowRecords", "WindowList"]
 
 #: window length (messages) at which the first compaction is tried; doubles while the
 #: unfinished part of the window stays above half of it
@@ -100,9 +101,8 @@ class WindowRecords(Records):
         self.stats = SummaryStats(scenario, warmup, horizon)
         self.win = _Window(self)
         self.window_cols: dict[str, WindowList] = {}
-        for name in _all_slots(type(self)):
-            val = getattr(self, name, None)
-            if isinstance(val, list) and not isinstance(val, WindowList) and not val and name not in _ATTEMPT_COLS:
+        for name in COLUMNS:
+            if getattr(self, name) is not None:
                 kind = "float" if name in _FLOAT_COLS else "bool" if name in _BOOL_COLS else "int"
                 col = WindowList(self.win, _EVICTED[kind])
                 setattr(self, name, col)
@@ -177,24 +177,13 @@ class WindowRecords(Records):
         self.stats.check_conservation(self.counters())
 
 
-def _all_slots(cls: type) -> list[str]:
-    out: list[str] = []
-    for k in cls.__mro__:
-        out.extend(getattr(k, "__slots__", ()))
-    return out
-
-
-def simulate_summary(scenario: Scenario, horizon: float, warmup: float = 0.0, seed: int | None = None, *,
-                     handlers: dict[str, Any] | None = None) -> SummaryResult:
-    """The SimPy engine with streaming statistics (no per-message rows, no trace)."""
-    horizon, warmup = _engine.check_run_window(horizon, warmup)
-    sim = _engine.Simulation(scenario, seed, trace=False)
-    for kind, hs in (handlers or {}).items():
-        for h in (hs if isinstance(hs, (list, tuple)) else [hs]):
-            sim.on(kind, h)
+def run_summary(scenario: Scenario, horizon: float, warmup: float, seed: int,
+                handlers: dict[str, list[Any]]) -> SummaryResult:
+    """The SimPy engine with streaming statistics (no per-message rows, no trace); arguments
+    already validated by :func:`mqsim.simulate`."""
 
     def records_factory(sc: Scenario, h: float, *, trace: bool = False) -> WindowRecords:
         return WindowRecords(sc, h, warmup=warmup)
 
-    rec = _engine._run(scenario, sim.seed, horizon, sim._handlers, False, records=records_factory)
-    return SummaryResult(scenario, rec.stats, horizon=horizon, warmup=warmup, seed=sim.seed, engine="simpy")
+    rec = cast(WindowRecords, engine.run(scenario, seed, horizon, handlers, False, records=records_factory))
+    return SummaryResult(scenario, rec.stats, horizon=horizon, warmup=warmup, seed=seed, engine="simpy")

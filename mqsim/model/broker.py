@@ -1,0 +1,296 @@
+"""The broker side of a scenario: a queue (priorities, length limit, TTL, delivery limit,
+dead-lettering), its consumers (count, service time, prefetch, acks, failures) and stages.
+
+Semantics follow RabbitMQ:
+
+* a queue without ``max_priority`` is a plain FIFO that ignores message priorities (as a queue
+  declared without ``x-max-priority``); with it, larger priorities are clipped;
+* ``max_length`` counts *ready* messages only (``x-max-length``); overflow is ``drop-head``
+  (RabbitMQ's default: the head ready message is dropped), ``reject-publish`` (the new message
+  is refused) or ``reject-publish-dlx`` (refused and dead-lettered);
+* consumers share the queue with a ``prefetch`` window (unacked limit; 0 means unlimited).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from mqsim.model import dist as _dist
+from mqsim.model import validate
+from mqsim.model.dist import Distribution, Exponential
+from mqsim.model.producer import MAX_AMQP_PRIORITY, reroot
+
+__all__ = ["Queue", "Consumers", "Failure", "Stage", "OVERFLOW_POLICIES", "MAIN", "REQUEUE_POSITIONS"]
+
+OVERFLOW_POLICIES = ("drop-head", "reject-publish", "reject-publish-dlx")
+
+
+REQUEUE_POSITIONS = ("head", "tail")
+MAIN = "main"  # the name of a scenario's own queue in routes, records and summaries
+
+
+def _prob_map(name: str, value: Any) -> float | dict[str | int, float]:
+    """A probability, or ``{producer name or priority: probability}``."""
+    if isinstance(value, Mapping):
+        out: dict[str | int, float] = {}
+        for k, v in value.items():
+            if isinstance(k, bool) or not isinstance(k, (str, int)):
+                raise ValueError(f"{name}: keys must be producer names or priorities, got {k!r}")
+            out[k] = validate.probability(f"{name}[{k!r}]", v)
+        return out
+    return validate.probability(name, value)
+
+
+@dataclass(frozen=True)
+class Queue:
+    """The broker queue.
+
+    max_priority: None (plain FIFO, priorities ignored) or an int in [1, 255]: the number of
+        priority levels above 0 (``x-max-priority``); larger message priorities are clipped.
+    max_length: None (unbounded) or the limit on *ready* messages (``x-max-length``), >= 0.
+    overflow: ``"drop-head"`` (default, as RabbitMQ), ``"reject-publish"`` or
+        ``"reject-publish-dlx"`` (refused and dead-lettered).
+    ttl: per-queue message TTL in seconds (``x-message-ttl``), None for none. It counts
+        *ready* time only: a delivered message never expires.
+    delivery_limit: None or the most deliveries a message may have (``x-delivery-limit``
+        semantics: a message nacked or crashed on that many times is dead-lettered or dropped).
+    dead_letter: None, or the name of the stage (see :class:`Stage`) that receives dead-lettered
+        messages (expired, rejected, over the delivery limit, dropped by the length limit).
+        Without it they are discarded and counted as expired/dropped.
+    """
+
+    max_priority: int | None = None
+    max_length: int | None = None
+    overflow: str = "drop-head"
+    ttl: float | None = None
+    delivery_limit: int | None = None
+    dead_letter: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.ttl is not None:
+            object.__setattr__(self, "ttl", validate.nonneg("queue.ttl", self.ttl, "seconds"))
+        if self.delivery_limit is not None:
+            object.__setattr__(self, "delivery_limit", validate.integer("queue.delivery_limit", self.delivery_limit, 1))
+        if self.dead_letter is not None and (not isinstance(self.dead_letter, str) or not self.dead_letter):
+            raise ValueError(f"queue.dead_letter: must be the name of a stage, got {self.dead_letter!r}")
+        if self.max_priority is not None:
+            object.__setattr__(self, "max_priority", validate.integer("queue.max_priority", self.max_priority, 1, MAX_AMQP_PRIORITY))
+        if self.max_length is not None:
+            object.__setattr__(self, "max_length", validate.integer("queue.max_length", self.max_length, 0))
+        if self.overflow not in OVERFLOW_POLICIES:
+            raise ValueError(f"queue.overflow: must be one of {', '.join(OVERFLOW_POLICIES)}; got {self.overflow!r}")
+
+    def effective_priority(self, p: int) -> int:
+        """Priority a message published with ``p`` gets in this queue (clipped by max_priority)."""
+        return min(p, self.max_priority) if self.max_priority is not None else p
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"max_priority": self.max_priority, "max_length": self.max_length,
+                             "overflow": self.overflow}
+        for k in ("ttl", "delivery_limit", "dead_letter"):
+            if getattr(self, k) is not None:
+                d[k] = getattr(self, k)
+        return d
+
+    FIELDS = ("max_priority", "max_length", "overflow", "ttl", "delivery_limit", "dead_letter")
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None, where: str = "queue") -> "Queue":
+        """A queue from plain data (as in YAML); errors name ``where``."""
+        q = dict(validate.keys(where, data or {}, cls.FIELDS))
+        try:
+            return cls(**q)
+        except ValueError as exc:
+            raise reroot(exc, where, "queue") from None
+
+
+@dataclass(frozen=True)
+class Consumers:
+    """Identical competing consumers on the queue.
+
+    count: number of consumers, >= 1.
+    service: service-time distribution (s) of one message at one consumer.
+    prefetch: unacked-message window per consumer (``basic.qos``), >= 0; 0 means unlimited.
+    service_by: optional overrides keyed by producer name (str) or priority (int); a producer's
+        own ``service`` wins over both, then a producer-name key, then a priority key.
+    nack: probability that processing fails and the message is nacked with requeue (it goes
+        back to the head of its priority level, or the tail with ``requeue="tail"``); a number
+        or ``{producer name or priority: probability}``.
+    reject: probability that processing rejects the message without requeue (dead-lettered,
+        or dropped without a dead-letter stage); same forms as ``nack``.
+    auto_ack: True models at-most-once delivery (``autoAck``): the broker forgets a message
+        when it delivers it, so messages at a consumer that crashes are lost.
+    failure: None or :class:`Failure`: consumers crash and are repaired; at a crash the
+        consumer's unacked messages return to the queue (or are lost with ``auto_ack``).
+    requeue: where a nacked or crash-returned message re-enters: ``"head"`` (RabbitMQ) or
+        ``"tail"``.
+    """
+
+    count: int = 1
+    service: Distribution = field(default_factory=lambda: Exponential(mean=1.0))
+    prefetch: int = 1
+    service_by: Mapping[str | int, Distribution] = field(default_factory=dict)
+    nack: float | Mapping[str | int, float] = 0.0
+    reject: float | Mapping[str | int, float] = 0.0
+    auto_ack: bool = False
+    failure: "Failure | None" = None
+    requeue: str = "head"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "nack", _prob_map("consumers.nack", self.nack))
+        object.__setattr__(self, "reject", _prob_map("consumers.reject", self.reject))
+        if not isinstance(self.auto_ack, bool):
+            raise ValueError(f"consumers.auto_ack: must be true or false, got {self.auto_ack!r}")
+        if self.auto_ack and (self.nack or self.reject):
+            raise ValueError("consumers.nack/reject: a consumer with auto_ack=true cannot nack or reject "
+                             "(the broker forgot the message at delivery); set them to 0")
+        if self.requeue not in ("head", "tail"):
+            raise ValueError(f"consumers.requeue: must be 'head' or 'tail', got {self.requeue!r}")
+        if self.failure is not None and not isinstance(self.failure, Failure):
+            if isinstance(self.failure, Mapping):
+                object.__setattr__(self, "failure", Failure(**self.failure))
+            else:
+                raise ValueError("consumers.failure: expected {time_to_failure: dist, repair: dist}")
+        object.__setattr__(self, "count", validate.integer("consumers.count", self.count, 1, 100_000))
+        object.__setattr__(self, "service", _dist.from_spec(self.service, "consumers.service"))
+        object.__setattr__(self, "prefetch", validate.integer("consumers.prefetch", self.prefetch, 0))
+        sb: dict[str | int, Distribution] = {}
+        if self.service_by is not None and not isinstance(self.service_by, Mapping):
+            raise ValueError("consumers.service_by: expected a mapping {producer name or priority: distribution}")
+        for k, v in dict(self.service_by or {}).items():
+            if isinstance(k, bool) or not isinstance(k, (str, int)):
+                raise ValueError(f"consumers.service_by: keys must be producer names or priorities, got {k!r}")
+            if isinstance(k, int):
+                validate.integer(f"consumers.service_by[{k}]", k, 0, MAX_AMQP_PRIORITY)
+            sb[k] = _dist.from_spec(v, f"consumers.service_by[{k!r}]")
+        object.__setattr__(self, "service_by", sb)
+
+    @property
+    def unlimited_prefetch(self) -> bool:
+        return self.prefetch == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"count": self.count, "service": self.service.to_dict(), "prefetch": self.prefetch}
+        if self.service_by:
+            d["service_by"] = {k: v.to_dict() for k, v in self.service_by.items()}
+        for k in ("nack", "reject"):
+            v = getattr(self, k)
+            if v:
+                d[k] = dict(v) if isinstance(v, Mapping) else v
+        if self.auto_ack:
+            d["auto_ack"] = True
+        if self.failure is not None:
+            d["failure"] = self.failure.to_dict()
+        if self.requeue != "head":
+            d["requeue"] = self.requeue
+        return d
+
+    def outcome_probs(self, producer_name: str, priority: int) -> tuple[float, float]:
+        """(nack probability, reject probability) for a message of this producer and priority."""
+        def pick(v: Any) -> float:
+            if not isinstance(v, Mapping):
+                return float(v)
+            if producer_name in v:
+                return v[producer_name]
+            return v.get(priority, 0.0)
+
+        n, r = pick(self.nack), pick(self.reject)
+        if n + r >= 1:
+            raise ValueError(f"consumers.nack + consumers.reject: must be < 1 for producer {producer_name!r}, "
+                             f"priority {priority}; got {n} + {r}")
+        return n, r
+
+    @property
+    def has_outcomes(self) -> bool:
+        return bool(self.nack) or bool(self.reject)
+
+    def __hash__(self) -> int:
+        def frz(v: Any) -> Any:
+            return tuple(sorted(v.items(), key=str)) if isinstance(v, Mapping) else v
+
+        return hash((self.count, self.service, self.prefetch, frz(self.service_by), frz(self.nack), frz(self.reject),
+                     self.auto_ack, self.failure, self.requeue))
+
+    FIELDS = ("count", "service", "prefetch", "service_by", "nack", "reject", "auto_ack", "failure", "requeue")
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None, where: str = "consumers") -> "Consumers":
+        """Consumers from plain data (as in YAML); errors name ``where``."""
+        c = dict(validate.keys(where, data or {}, cls.FIELDS))
+        if c.get("failure") is not None:
+            c["failure"] = Failure.from_dict(c["failure"], f"{where}.failure")
+        try:
+            return cls(**c)
+        except ValueError as exc:
+            raise reroot(exc, where, "consumers") from None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Consumer crashes: each consumer alternates up-times drawn from ``time_to_failure`` and
+    down-times drawn from ``repair`` (both distributions, seconds)."""
+
+    time_to_failure: Distribution
+    repair: Distribution
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "time_to_failure", _dist.from_spec(self.time_to_failure,
+                                                                    "consumers.failure.time_to_failure"))
+        object.__setattr__(self, "repair", _dist.from_spec(self.repair, "consumers.failure.repair"))
+        if self.time_to_failure.mean <= 0:
+            raise ValueError("consumers.failure.time_to_failure: mean must be > 0 seconds")
+
+    @property
+    def availability(self) -> float:
+        """Long-run fraction of time a consumer is up."""
+        return self.time_to_failure.mean / (self.time_to_failure.mean + self.repair.mean)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"time_to_failure": self.time_to_failure.to_dict(), "repair": self.repair.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str = "consumers.failure") -> "Failure":
+        """Failures from plain data: ``{time_to_failure: dist, repair: dist}``."""
+        f = validate.keys(where, data, ("time_to_failure", "repair"))
+        for k in ("time_to_failure", "repair"):
+            if k not in f:
+                raise ValueError(f"{where}.{k}: missing")
+        return cls(_dist.from_spec(f["time_to_failure"], f"{where}.time_to_failure"),
+                   _dist.from_spec(f["repair"], f"{where}.repair"))
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A further queue with its own consumers: a pipeline step or a dead-letter queue.
+
+    name: unique, not ``"main"`` (the scenario's own queue). Messages reach it by
+    ``Scenario.routes`` (a consumer of one queue publishes onward) or as dead letters
+    (``Queue.dead_letter``). They keep their producer and priority; the stage's consumers'
+    ``service``/``service_by`` give their service times.
+    """
+
+    name: str
+    queue: Queue = field(default_factory=Queue)
+    consumers: Consumers = field(default_factory=Consumers)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name or self.name == MAIN:
+            raise ValueError(f"stages.name: must be a non-empty string other than {MAIN!r}, got {self.name!r}")
+        if not isinstance(self.queue, Queue):
+            raise ValueError(f"stages[{self.name!r}].queue: must be a mqsim.Queue")
+        if not isinstance(self.consumers, Consumers):
+            raise ValueError(f"stages[{self.name!r}].consumers: must be a mqsim.Consumers")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "queue": self.queue.to_dict(), "consumers": self.consumers.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str = "stages[0]") -> "Stage":
+        """A stage from plain data: ``{name, queue, consumers}``."""
+        st = validate.keys(where, data, ("name", "queue", "consumers"))
+        if "name" not in st:
+            raise ValueError(f"{where}.name: missing")
+        return cls(name=st["name"], queue=Queue.from_dict(st.get("queue"), f"{where}.queue"),
+                   consumers=Consumers.from_dict(st.get("consumers"), f"{where}.consumers"))
+

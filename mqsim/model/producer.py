@@ -1,0 +1,190 @@
+"""Producers: where messages come from, how often, with which priority, TTL and batch size.
+
+Units: seconds for durations, messages per second for rates. Priority follows RabbitMQ: an
+integer in [0, 255], higher is delivered first; a queue's ``max_priority`` clips it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from mqsim.model import dist as _dist
+from mqsim.model import validate
+from mqsim.model.arrivals import schedule_from_spec, trace_from_spec
+from mqsim.model.dist import Discrete, Distribution, Exponential
+
+__all__ = ["Producer", "MAX_AMQP_PRIORITY", "PRODUCER_FIELDS"]
+
+MAX_AMQP_PRIORITY = 255
+PRODUCER_FIELDS = ("name", "rate", "interarrival", "priority", "service", "ttl", "batch", "schedule", "trace")
+
+
+def _batch_spec(name: str, value: Any) -> int | Discrete:
+    if isinstance(value, Discrete):
+        for v in value.values:
+            validate.integer(f"{name} size", v, 1)
+        return value
+    if isinstance(value, Mapping):
+        for k in value:
+            validate.integer(f"{name} size", k, 1)
+        try:
+            return Discrete.from_mapping({int(k): float(v) for k, v in value.items()})
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{name}: {exc}") from None
+    return validate.integer(name, value, 1)
+
+
+def _priority_spec(name: str, value: Any) -> int | Discrete:
+    """A fixed priority (int in [0, 255]) or a distribution over priorities."""
+    if isinstance(value, Discrete):
+        for v in value.values:
+            validate.integer(f"{name} value", v, 0, MAX_AMQP_PRIORITY)
+        return value
+    if isinstance(value, Mapping):
+        if not value:
+            raise ValueError(f"{name}: a priority mix must name at least one level")
+        for k in value:
+            validate.integer(f"{name} level", k, 0, MAX_AMQP_PRIORITY)
+        try:
+            return Discrete.from_mapping({int(k): float(v) for k, v in value.items()})
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{name}: {exc}".replace("priority: ", "")) from None
+    return validate.integer(name, value, 0, MAX_AMQP_PRIORITY)
+
+
+@dataclass(frozen=True)
+class Producer:
+    """A source of messages.
+
+    Parameters
+    ----------
+    name: label used in records and summaries (unique within a scenario).
+    rate: Poisson publish rate in messages/s (exponential inter-arrivals); or
+    interarrival: any :mod:`mqsim.dist` distribution of the time between publishes (s); or
+    schedule: a time-varying Poisson rate (:class:`mqsim.arrivals.PiecewiseRate` or
+        :class:`~mqsim.arrivals.SinusoidRate`, or their dict spec); or
+    trace: replay of recorded publish times (:class:`mqsim.arrivals.TraceReplay` or a CSV path).
+    priority: a fixed integer in [0, 255] (default 0) or a mix ``{level: probability}``.
+    service: optional service-time distribution (s) for this producer's messages, overriding
+        the consumers' default.
+    ttl: per-message TTL in seconds (the ``expiration`` property), or None; the lower of this
+        and the queue's TTL applies.
+    batch: messages published together at each arrival instant: an int >= 1 or a size mix
+        ``{size: probability}`` (default 1).
+    """
+
+    name: str
+    rate: float | None = None
+    interarrival: Distribution | None = None
+    priority: int | Discrete = 0
+    service: Distribution | None = None
+    ttl: float | None = None
+    batch: int | Discrete = 1
+    schedule: Any = None
+    trace: Any = None
+
+    def __post_init__(self) -> None:
+        where = f"producer {self.name!r}"
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"producers.name: must be a non-empty string, got {self.name!r}")
+        given = [k for k in ("rate", "interarrival", "schedule", "trace") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"{where}: give exactly one of rate (messages/s, > 0), interarrival (a distribution), "
+                             f"schedule (a time-varying rate) or trace (recorded times); got {given or 'none'}")
+        if self.schedule is not None:
+            object.__setattr__(self, "schedule", schedule_from_spec(self.schedule, f"{where}.schedule"))
+        elif self.trace is not None:
+            object.__setattr__(self, "trace", trace_from_spec(self.trace, f"{where}.trace"))
+        elif self.rate is not None:
+            r = self.rate
+            if isinstance(r, bool) or not isinstance(r, (int, float)) or not math.isfinite(r) or r <= 0:
+                raise ValueError(f"{where}.rate: must be a finite number > 0 (messages/s), got {r!r}")
+            object.__setattr__(self, "rate", float(r))
+            object.__setattr__(self, "interarrival", Exponential(mean=1.0 / float(r)))
+        else:
+            object.__setattr__(self, "interarrival", _dist.from_spec(self.interarrival, f"{where}.interarrival"))
+            if self.interarrival.mean <= 0:  # type: ignore[union-attr]
+                raise ValueError(f"{where}.interarrival: mean must be > 0")
+        object.__setattr__(self, "priority", _priority_spec(f"{where}.priority", self.priority))
+        if self.service is not None:
+            object.__setattr__(self, "service", _dist.from_spec(self.service, f"{where}.service"))
+        if self.ttl is not None:
+            object.__setattr__(self, "ttl", validate.nonneg(f"{where}.ttl", self.ttl, "seconds"))
+        object.__setattr__(self, "batch", _batch_spec(f"{where}.batch", self.batch))
+
+    @property
+    def renewal(self) -> bool:
+        """Arrivals are a renewal process (i.i.d. inter-arrival times) published one at a time."""
+        return self.interarrival is not None and self.batch == 1
+
+    @property
+    def mean_batch(self) -> float:
+        return float(self.batch) if isinstance(self.batch, int) else float(self.batch.mean)
+
+    @property
+    def arrival_rate(self) -> float:
+        """Long-run publish rate in messages/s (arrival instants per second times mean batch)."""
+        if self.schedule is not None:
+            return self.schedule.mean_rate * self.mean_batch
+        if self.trace is not None:
+            return self.trace.mean_rate * self.mean_batch
+        return self.mean_batch / self.interarrival.mean  # type: ignore[union-attr]
+
+    @property
+    def is_poisson(self) -> bool:
+        return isinstance(self.interarrival, Exponential) and self.batch == 1
+
+    @property
+    def priority_levels(self) -> tuple[int, ...]:
+        return self.priority.values if isinstance(self.priority, Discrete) else (self.priority,)
+
+    def priority_probs(self) -> dict[int, float]:
+        """{priority: probability} as published (before any clipping by the queue)."""
+        if isinstance(self.priority, Discrete):
+            out: dict[int, float] = {}
+            for v, p in zip(self.priority.values, self.priority.probs):
+                out[v] = out.get(v, 0.0) + p
+            return out
+        return {self.priority: 1.0}
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"name": self.name}
+        if self.rate is not None:
+            d["rate"] = self.rate
+        elif self.schedule is not None:
+            d["schedule"] = self.schedule.to_dict()
+        elif self.trace is not None:
+            d["trace"] = self.trace.to_dict()
+        else:
+            d["interarrival"] = self.interarrival.to_dict()  # type: ignore[union-attr]
+        d["priority"] = self.priority.to_dict() if isinstance(self.priority, Discrete) else self.priority
+        if self.service is not None:
+            d["service"] = self.service.to_dict()
+        if self.ttl is not None:
+            d["ttl"] = self.ttl
+        if self.batch != 1:
+            d["batch"] = self.batch.to_dict() if isinstance(self.batch, Discrete) else self.batch
+        return d
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str = "producer", index: int = 0) -> "Producer":
+        """A producer from plain data (as in YAML); errors name ``where`` (e.g. ``producers[0]``)."""
+        p = dict(validate.keys(where, data, PRODUCER_FIELDS))
+        p.setdefault("name", f"p{index}")
+        for key in ("interarrival", "service"):
+            if p.get(key) is not None:
+                p[key] = _dist.from_spec(p[key], f"{where}.{key}")
+        try:
+            return cls(**p)
+        except ValueError as exc:
+            raise reroot(exc, where, f"producer {p['name']!r}") from None
+
+
+def reroot(exc: ValueError, where: str, own_prefix: str) -> ValueError:
+    """The error of a part validated on its own, renamed to where it sits in a scenario."""
+    msg = str(exc)
+    if msg.startswith(own_prefix):
+        msg = where + msg[len(own_prefix):]
+    return ValueError(msg)
