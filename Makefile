@@ -59,7 +59,7 @@ demo: $(STAMP)
 	$(BIN)/python -m mqsim.demo examples/reference.yaml --plot $(OUT)/wait_vs_utilisation.png
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_core.py
+	$(BIN)/python benchmarks/bench_core.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis _build docs/lectures docs/api
