@@ -100,7 +100,9 @@ def collect() -> tuple[dict[str, list[tuple[str, list[Entry]]]], dict[int, str]]
                     home.setdefault(id(obj), f"doc:{page_of_module.get(obj.__name__, obj.__name__)}")
                     continue
                 if id(obj) in home and not isinstance(obj, (str, int, float, tuple, dict, frozenset)):
-                    continue  # documented on an earlier page
+                    # the same object under another public name: a short entry pointing to it
+                    entries.append(Entry(n, obj, "alias", [home[id(obj)]]))
+                    continue
                 home.setdefault(id(obj), f"{modname}.{n}")
                 entries.append(Entry(n, obj, *_directive(obj)))
             sections.append((modname, entries))
@@ -130,6 +132,10 @@ def render_page(page: str, description: str, sections: list[tuple[str, list[Entr
         lines += [".. autosummary::", "   :nosignatures:", ""]
         lines += [f"   {e.name}" for e in entries] + [""]
         for e in entries:
+            if e.directive == "alias":
+                lines += [f".. py:data:: {modname}.{e.name}", "",
+                          f"   The same object as :py:obj:`{e.options[0]}`.", ""]
+                continue
             lines.append(f".. {e.directive}:: {modname}.{e.name}")
             lines += [f"   {o}" for o in e.options]
             lines.append("")
