@@ -24,7 +24,7 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["overlap", "window_metrics", "summary_frame", "samples", "METRIC_COLUMNS", "QUANTILES"]
+__all__ = ["overlap", "window_metrics", "summary_frame", "mark_unstable", "samples", "METRIC_COLUMNS", "QUANTILES"]
 
 QUANTILES = (0.50, 0.95, 0.99)
 METRIC_COLUMNS = (
@@ -145,7 +145,18 @@ def summary_frame(result: Any, by: tuple[str, ...] = ("producer", "priority")) -
                              **one(a["priority"] == pr, total)})
         else:
             raise ValueError(f"by: groups must be among 'queue', 'producer', 'priority'; got {col!r}")
-    return pd.DataFrame(rows, columns=["group", "key", *METRIC_COLUMNS])
+    return mark_unstable(pd.DataFrame(rows, columns=["group", "key", *METRIC_COLUMNS]), sc)
+
+
+def mark_unstable(df: "pd.DataFrame", scenario: Any) -> "pd.DataFrame":
+    """Insert the boolean column ``unstable`` after ``key``: True on rows whose messages pass
+    through a queue with no steady state (offered load >= 1 and no length limit; see
+    :mod:`mqsim.model.overload`). Their W, Wq, L grow with the run length: not steady-state figures."""
+    from mqsim.model.overload import stability
+
+    st = stability(scenario)
+    df.insert(2, "unstable", [st.row_unstable(g, k) for g, k in zip(df["group"], df["key"])])
+    return df
 
 
 def samples(result: Any, kind: str = "wait") -> np.ndarray:

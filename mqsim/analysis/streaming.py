@@ -310,7 +310,9 @@ class SummaryStats:
             else:
                 raise ValueError(f"by: groups must be among 'queue', 'producer', 'priority' in summary mode "
                                  f"(records='summary' keeps no per-message rows); got {col!r}")
-        return pd.DataFrame(rows, columns=["group", "key", *METRIC_COLUMNS])
+        from mqsim.analysis.metrics import mark_unstable
+
+        return mark_unstable(pd.DataFrame(rows, columns=["group", "key", *METRIC_COLUMNS]), sc)
 
 
 def servers(sc: Any) -> tuple[list[int], int]:

@@ -148,7 +148,12 @@ class Result:
     def summary(self, by: tuple[str, ...] | None = None) -> "pd.DataFrame":
         """Metrics over ``[warmup, horizon)``: one row overall (group "all") and one per value of
         each column in ``by`` (default: queue when there are stages, producer, priority). See
-        :mod:`mqsim.metrics` for the exact definitions."""
+        :mod:`mqsim.analysis.metrics` for the exact definitions.
+
+        Columns: group, key, ``unstable`` (True where the row's messages pass through a queue
+        with no steady state: offered load >= 1 and no length limit, so W, Wq and L grow with
+        the horizon and are not steady-state figures), then every metric of
+        :data:`mqsim.analysis.metrics.METRIC_COLUMNS`."""
         if by is None:
             by = (("queue",) if self.scenario.stages else ()) + ("producer", "priority")
         return metrics.summary_frame(self, by)
@@ -161,7 +166,7 @@ class Result:
 
     def overall(self) -> dict[str, float]:
         """The overall metrics as a dict (fast path, no grouping)."""
-        return metrics.summary_frame(self, ()).iloc[0].drop(["group", "key"]).to_dict()
+        return metrics.summary_frame(self, ()).iloc[0].drop(["group", "key", "unstable"]).to_dict()
 
 
 class SummaryResult(Result):

@@ -150,9 +150,18 @@ def test_no_formula_simulation_still_answers():
 
 def test_unreachable_slo_returns_none_with_a_reason():
     sc = mq.load_yaml(str(EXAMPLES / "reference.yaml"))
-    r = size_consumers(sc, "W <= 0.5", seed=1, horizon=500, max_consumers=5, **QUIET)  # W >= E[S] = 1 s
-    assert r.answer is None and r.formula_answer is None
-    assert "No count up to 5" in r.explanation
+    r = size_consumers(sc, "P(wait > 0.5) <= 0.0001", seed=1, horizon=500, max_consumers=3, **QUIET)
+    assert r.answer is None and r.cannot_be_met == ""
+    assert "No count up to 3" in r.explanation
+
+
+@pytest.mark.parametrize("slo, why", [("W <= 0.5", "W >= 1 s"), ("Wq <= 0", "Erlang C > 0"), ("Wq < 0", "never negative"),
+                                      ("p_wait <= 0", "Erlang C > 0")])
+def test_slo_that_no_count_can_meet_is_answered_at_once(slo, why):
+    sc = mq.load_yaml(str(EXAMPLES / "reference.yaml"))
+    r = size_consumers(sc, slo, seed=1, horizon=500, **QUIET)  # no simulation runs at all
+    assert r.answer is None and r.formula_answer is None and why in r.cannot_be_met
+    assert "cannot be met" in repr(r) and r.evidence.empty
 
 
 def test_loss_slo_on_a_finite_queue_uses_mmck():

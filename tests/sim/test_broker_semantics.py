@@ -270,12 +270,12 @@ def test_rich_scenario_round_trips_through_yaml(tmp_path):
                                failure=mq.Failure(Exponential(mean=40.0), Erlang(k=2, mean=4.0)), requeue="tail"),
         stages=[mq.Stage("dlq", consumers=mq.Consumers(1)), mq.Stage("audit", queue=mq.Queue(ttl=1.0))],
         routes={"main": {"audit": 0.5}})
-    back = mq.load_yaml(sc.to_yaml())
+    back = mq.loads_yaml(sc.to_yaml())
     assert back == sc
     with pytest.raises(ValueError, match=r"stages\[0\].consumers.failure.repair: missing"):
-        mq.load_yaml("producers: [{rate: 1}]\nstages: [{name: x, consumers: {failure: {time_to_failure: 1}}}]\n")
+        mq.loads_yaml("producers: [{rate: 1}]\nstages: [{name: x, consumers: {failure: {time_to_failure: 1}}}]\n")
     with pytest.raises(ValueError, match="routes"):
-        mq.load_yaml("producers: [{rate: 1}]\nroutes: {main: {nowhere: 1}}\n")
+        mq.loads_yaml("producers: [{rate: 1}]\nroutes: {main: {nowhere: 1}}\n")
     with pytest.raises(ValueError, match="dead_letter"):
         mq.Scenario(producers=[mq.Producer("p", rate=1)], queue=mq.Queue(dead_letter="dlq"))
 
