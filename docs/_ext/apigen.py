@@ -142,6 +142,14 @@ def render_page(page: str, description: str, sections: list[tuple[str, list[Entr
     return "\n".join(lines)
 
 
+def _page_of(module: str) -> str:
+    """The page that documents ``module`` (given as a page name or a module name)."""
+    for page, mod, _ in PAGES:
+        if module in (page, importlib.import_module(mod).__name__):
+            return page
+    raise LookupError(module)
+
+
 def render_top(home: dict[int, str]) -> str:
     """The reST source of the top-level page: ``mqsim.__all__`` as a table of links."""
     import mqsim
@@ -156,6 +164,9 @@ def render_top(home: dict[int, str]) -> str:
             continue
         obj = getattr(mqsim, n)
         target = home.get(id(obj))
+        if inspect.ismodule(obj):  # mq.dist may be mqsim.model.dist or its alias module mqsim.dist
+            pages = {p for p, _, _ in PAGES} | {importlib.import_module(m).__name__ for _, m, _ in PAGES}
+            target = f"doc:{_page_of(obj.__name__)}" if obj.__name__ in pages else target
         if target is None:
             raise LookupError(f"mqsim.{n} is public but documented on no API page; add its layer to PAGES")
         if target.startswith("doc:"):
