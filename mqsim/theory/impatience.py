@@ -4,7 +4,7 @@ A message waits in the ready queue until a consumer takes it or its TTL ``tau`` 
 out; expired messages never use a consumer. With Poisson arrivals (rate ``lam``/s) and one
 exponential consumer (rate ``mu``/s), the virtual wait V has an atom P0 at 0 and density
 ``lam P0 e^{-(mu-lam) x}`` for x < tau and ``lam P0 e^{lam tau} e^{-mu x}`` for x >= tau
-(Baccelli & Hebuterne 1981; the reference's §2.16). By PASTA an arrival expires iff V > tau:
+(Baccelli & Hebuterne 1981). By PASTA an arrival expires iff V > tau:
 
 * P(expire) = P0 (lam/mu) e^{-(mu-lam) tau}
 * throughput = lam (1 - P(expire)); Wq of served = E[V; V <= tau] / (1 - P(expire)).
