@@ -107,12 +107,14 @@ class JourneyFolder:
         """Feed hops (arrays in id order; ``child``: id of the hop's route copy, -1 for none)."""
         out: list[tuple[Any, ...]] = []
         for m in range(len(ids)):
+            state: list[Any]
             if parent[m] < 0:
                 state = [t_publish[m], 0.0, t_start[m] == t_start[m], int(producer[m]), 0]
             else:
-                state = self.pending.pop(int(ids[m]), None)
-                if state is None:
+                popped = self.pending.pop(int(ids[m]), None)
+                if popped is None:
                     continue  # a dead-letter copy: its journey ended at its parent
+                state = popped
             if t_start[m] == t_start[m]:
                 state[1] += t_start[m] - t_publish[m] - prior[m]
             state[4] += max(int(deliveries[m]) - 1, 0)

@@ -111,7 +111,7 @@ class SummaryStats:
 
     trace = False  # no queue-length series in summary mode
 
-    def __init__(self, scenario: Any, warmup: float, horizon: float, *, journeys: bool = True):
+    def __init__(self, scenario: Any, warmup: float, horizon: float, *, with_journeys: bool = True):
         self.scenario = scenario
         self.t0 = float(warmup)
         self.t1 = float(horizon)
@@ -128,8 +128,8 @@ class SummaryStats:
         self._lut = np.full(n_nodes * self.n_producers * 256, -1, dtype=np.int64)  # class key -> row
         self._compiled: Any = None
         #: with stages: the end-to-end journeys of original messages (see mqsim.analysis.journeys)
-        self.folder = JourneyFolder() if journeys and getattr(scenario, "stages", ()) else None
-        self.journeys = SummaryStats(scenario, warmup, horizon, journeys=False) if self.folder else None
+        self.folder = JourneyFolder() if with_journeys and bool(getattr(scenario, "stages", ())) else None
+        self.journeys = SummaryStats(scenario, warmup, horizon, with_journeys=False) if self.folder else None
 
     def use_compiled(self, kernel: Any) -> "SummaryStats":
         """Accumulate with the compiled loop of :mod:`mqsim._fastkernel` (the fast engine's

@@ -84,7 +84,7 @@ def unguarded_main_call() -> str | None:
     path = getattr(sys.modules.get("__main__"), "__file__", None)
     if not path:
         return None
-    frame = sys._getframe(1)
+    frame: Any = sys._getframe(1)
     while frame is not None:
         if (frame.f_code.co_name == "<module>" and frame.f_globals.get("__name__") == "__main__"
                 and os.path.abspath(frame.f_code.co_filename) == os.path.abspath(path)):

@@ -27,7 +27,7 @@ import numpy as np
 from mqsim.analysis.metrics import METRIC_COLUMNS
 from mqsim.analysis.statistics import confidence_interval
 from mqsim.model.overload import OverloadWarning, stability
-from mqsim.model.scenario import Scenario, as_scenario
+from mqsim.model.scenario import Scenario, ScenarioLike, as_scenario
 from mqsim.model import validate
 from mqsim.model.validate import check_run_window
 from mqsim.sim import budget
@@ -57,7 +57,7 @@ def pilot_seed(seed: int, k: int = 0) -> int:
     return int(np.random.SeedSequence([int(seed), int(k)], spawn_key=(0x5EED,)).generate_state(1, np.uint64)[0])
 
 
-def _auto_warmups(run: Any, scs: Sequence[Scenario], seed: int, horizon: float, series: str,
+def _auto_warmups(run: Any, scs: Sequence[ScenarioLike], seed: int, horizon: float, series: str,
                   pilots: int) -> list["WarmupResult"]:
     """MSER-5 warm-up of each scenario from ``pilots`` averaged pilot runs (all in one batch)."""
     from mqsim.analysis.warmup import combine_pilots
@@ -142,7 +142,7 @@ class Replications:
     :data:`METRIC_COLUMNS`).
     """
 
-    def __init__(self, scenario: Scenario, runs: "pd.DataFrame", *, seed: int, horizon: float, warmup: float,
+    def __init__(self, scenario: ScenarioLike, runs: "pd.DataFrame", *, seed: int, horizon: float, warmup: float,
                  warmup_info: "WarmupResult | None" = None, rel_precision: float | None = None,
                  precision_metrics: tuple[str, ...] = (), converged: bool | None = None,
                  extra_metrics: tuple[str, ...] = (), confidence: float = 0.95):
@@ -250,7 +250,7 @@ def _relative(mean: float, hw: float) -> float:
     return hw / abs(mean) if mean != 0 else math.inf
 
 
-def _add_theory(t: "pd.DataFrame", sc: Scenario) -> None:
+def _add_theory(t: "pd.DataFrame", sc: ScenarioLike) -> None:
     from mqsim.analysis.theory_join import theory_table
     from mqsim.theory import for_scenario
 
@@ -388,7 +388,7 @@ def replicate(scenario: Scenario, n: int = 10, seed: int = 0, horizon: float = 1
             return run.map(run_replication, tasks, desc=f"replications {lo + 1}-{hi}", work=per_run * (hi - lo))
 
         results = batch(0, n)
-        reps = Replications(sc, _runs_frame(results), seed=seed, horizon=horizon, warmup=warmup, warmup_info=info,
+        reps = Replications(sc, _runs_frame(results), seed=seed, horizon=horizon, warmup=float(warmup), warmup_info=info,
                             rel_precision=rel_precision, precision_metrics=prec, extra_metrics=extras,
                             confidence=confidence)
         if rel_precision is not None:

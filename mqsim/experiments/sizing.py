@@ -167,7 +167,7 @@ def formula_value(sc: "Scenario", metric: MetricSpec | str, _service: np.ndarray
     return FormulaValue(float(v), name, False, note)
 
 
-def unmeetable(sc: "Scenario", slo: SLO) -> str:
+def unmeetable(sc: Any, slo: SLO) -> str:
     """Why no finite number of consumers can meet ``slo`` ("" when some count may): a mean sojourn
     below the mean service time, waiting (or loss) that Poisson arrivals never bring to zero."""
     name, t, strict = slo.metric.name, slo.threshold, slo.strict
@@ -320,6 +320,7 @@ class _Search:
             horizon, _ = _check_window(horizon, 0.0)
             warmup = horizon / 10
         self.horizon, self.warmup = _check_window(horizon, warmup)
+        budget.check_run(sc, self.horizon, 0.0 if self.warmup == "auto" else self.warmup, where="size_consumers")
         self.c_lo = _min_consumers(sc)
         if max_consumers is None:
             max_consumers = max(4 * self.c_lo, self.c_lo + 50)

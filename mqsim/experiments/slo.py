@@ -200,14 +200,14 @@ def extra_metric_values(specs: Iterable[MetricSpec | str], t_publish: np.ndarray
     acked messages; alive: boolean mask of messages still in the system at ``t1`` (ready or in
     flight); window ``[t0, t1)`` seconds. Metrics of :data:`METRIC_COLUMNS` are skipped.
     """
-    specs = [parse_metric(s) if isinstance(s, str) else s for s in specs]
+    specs_: list[MetricSpec] = [parse_metric(s) if isinstance(s, str) else s for s in specs]
     acked = np.asarray(acked, dtype=bool)
     alive = np.asarray(alive, dtype=bool)
     in_win = t_publish >= t0
     started = ~np.isnan(t_start)
     age = t1 - t_publish
     out: dict[str, float] = {}
-    for sp in specs:
+    for sp in specs_:
         if sp.kind == "column":
             continue
         if sp.which == "wait":

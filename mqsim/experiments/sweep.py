@@ -118,7 +118,7 @@ def sweep(scenario: Scenario, grid: Mapping[str, Iterable[Any]], replications: i
             infos = _auto_warmups(run, scs, seed, horizon, warmup_series, warmup_pilots)
             warmups = [i.time for i in infos]
         else:
-            warmups = [warmup] * len(scs)
+            warmups = [float(warmup)] * len(scs)
         tasks = [(sc, replication_seed(seed, r), horizon, w, by, extras)
                  for sc, w in zip(scs, warmups) for r in range(replications)]
         work = sum(sc.arrival_rate * horizon for sc in scs) * replications

@@ -568,7 +568,7 @@ class Discrete:
         return dict(zip(self.values, self.probs))
 
 
-_KINDS: dict[str, type] = {
+_KINDS: dict[str, Any] = {
     "exponential": Exponential, "exp": Exponential, "m": Exponential,
     "deterministic": Deterministic, "constant": Deterministic, "d": Deterministic,
     "uniform": Uniform,

@@ -68,9 +68,9 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
         cur = cur[tok]
         if cur is None and not isinstance(tokens[i + 1], int):
             raise ValueError(f"path {path!r}: {_where(tokens[:i + 1])} is not set; set the whole field instead")
-    last = tokens[-1]
-    if isinstance(cur, dict) and last == "rate" and "interarrival" in cur:
+    leaf = tokens[-1]
+    if isinstance(cur, dict) and leaf == "rate" and "interarrival" in cur:
         del cur["interarrival"]
-    elif isinstance(cur, dict) and last == "interarrival" and "rate" in cur:
+    elif isinstance(cur, dict) and leaf == "interarrival" and "rate" in cur:
         del cur["rate"]
-    cur[last] = value
+    cur[leaf] = value

@@ -42,7 +42,7 @@ def _mix(name: str, value: Any, what: str, lo: int, hi: int) -> Discrete:
             raise ValueError(f"{name}: each {what} must be an integer in [{lo}, {hi:,}], got "
                              f"{validate.show(k)}{' (YAML keys in quotes are text)' if isinstance(k, str) else ''}"
                              ) from None
-    weights = [validate.nonneg(f"{name}[{k}]", w, f"a weight; weights are scaled to sum to 1") for k, (_, w) in
+    weights = [validate.nonneg(f"{name}[{k}]", w, "a weight; weights are scaled to sum to 1") for k, (_, w) in
                zip(levels, items)]
     if len(set(levels)) != len(levels):
         raise ValueError(f"{name}: each {what} may appear once, got {levels}")

@@ -162,11 +162,11 @@ def _line_map(data: Any, loader: _Loader) -> dict[str, int]:
                     out.setdefault(sub, lines[k])
                 walk(v, sub)
         elif isinstance(obj, list):
-            lines = loader.item_lines.get(id(obj), [])
+            items: list[int] = loader.item_lines.get(id(obj), [])
             for i, v in enumerate(obj):
                 sub = f"{path}[{i}]"
-                if i < len(lines):
-                    out.setdefault(sub, lines[i])
+                if i < len(items):
+                    out.setdefault(sub, items[i])
                 walk(v, sub)
 
     walk(data, "")

@@ -429,8 +429,8 @@ def _fifo_renewal(prods, lam, mean_s, cs2, c, K, rho, exp_mean, notes, arr, shar
         model, formula = "GI/M/1", "GI/M/1 (sigma = A*(mu(1-sigma)))"
         if rho >= 1:
             return _unstable(model, formula, True, lam, mean_s, c, rho, [arr_txt])
-        m = gi_m1(prods[0].interarrival, 1.0 / exp_mean)
-        return _ok(m, _join([arr_txt, share, f"exponential service (mean {exp_mean:.6g} s)",
+        exact: QueueMetrics = gi_m1(prods[0].interarrival, 1.0 / exp_mean)
+        return _ok(exact, _join([arr_txt, share, f"exponential service (mean {exp_mean:.6g} s)",
                              "GI/M/1 is exact: sigma solves sigma = A*(mu(1-sigma))"] + notes), rho)
     if c == 1:
         if rho >= 1:
@@ -464,7 +464,7 @@ def _round_robin(sc, prods, mix, lam, mean_s, cs2, c, rho, poisson, dists, notes
         formula = "GI/M/1 (sigma = A*(mu(1-sigma)))"
         if rho >= 1:
             return _unstable(model, formula, True, lam, mean_s, c, rho, [head])
-        m = gi_m1(ia, 1.0 / exp_mean, split=c)
+        m: QueueMetrics = gi_m1(ia, 1.0 / exp_mean, split=c)
         why = (f"each consumer is a GI/M/1 queue whose inter-arrival time is the sum of {c} "
                "inter-arrival times (exact)")
         exact = True

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from mqsim.model import validate
-from mqsim.theory.markovian import MAX_SERVERS, _erlang_b, mmc
+from mqsim.theory.markovian import MAX_SERVERS, _erlang_b
 
 __all__ = ["erlang_b_servers", "erlang_b_traffic", "erlang_c_servers", "erlang_c_traffic",
            "mmc_min_servers"]

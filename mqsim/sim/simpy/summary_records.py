@@ -133,7 +133,7 @@ class WindowRecords(Records):
                        deliveries=c("deliveries", 0, hi, np.int64, 0) if "deliveries" in self.window_cols
                        else delivered.astype(np.int64), **self._lineage(hi, outcome))
 
-    def _lineage(self, hi: int, outcome: np.ndarray) -> dict[str, np.ndarray]:
+    def _lineage(self, hi: int, outcome: np.ndarray) -> dict[str, Any]:
         """ids, parents and route children of window rows [0, hi) (with stages; else nothing)."""
         if "parent" not in self.window_cols:
             return {}
