@@ -1,7 +1,7 @@
 """mqsim.teaching.exercises: the registry loads each lecture's exercises lazily by key prefix;
-canonical parameters and answers match independently computed values; feedback is right / close /
-wrong with hints and never leaks the answer; student variants are reproducible and checked against
-their own parameters."""
+canonical parameters and answers match the lectures and the worked values of
+tests/data/worked_values.csv; feedback is right / close / wrong with hints and never leaks the
+answer; student variants are reproducible and checked against their own parameters."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 import mqsim as mq
 from mqsim.teaching import exercises as ex
 
-# canonical answers computed independently of the checker's own code path (closed forms, own roots)
+# worked values (tests/data/worked_values.csv), independent of the checker's own code path
 CANONICAL_ANSWERS = {
     "nb01_ex1": 1.0,                                  # saturation: c=3, mu=2, lam=7
     "nb01_ex2": 1.868332032,                          # little.mm1k_4_5_5.L_equals_lam_eff_W
@@ -46,7 +46,7 @@ def _ec_m1_wq(lam, mu, c):
 
 CANONICAL_ANSWERS["nb03_ex1"] = _erlang_c_wq(0.25, 0.1, 3)
 CANONICAL_ANSWERS["nb04_ex2"] = _ec_m1_wq(3.2, 1.0, 4)
-assert abs(_ec_m1_wq(2.4, 1.0, 3) - 2.459422848) < 1e-8  # round-robin E3/M/1 at lam = 2.4, mu = 1
+assert abs(_ec_m1_wq(2.4, 1.0, 3) - 2.459422848) < 1e-8  # worked value dispatch_2.4_1_3.Wq_round_robin
 
 
 def test_canonical_parameters():
