@@ -42,8 +42,9 @@ def network_table(reps: "Replications", theory: "JacksonResult", nodes: Sequence
     nodes: the queue names in the order of the Jackson nodes. Per node: ``L`` (messages), ``W``
     (s, mean time per *visit*), ``utilisation`` (= rho_i), ``throughput`` (visits per s). The last
     row, ``network / T``, is the mean end-to-end time per message (s) by Little's law, measured in
-    each replication as the mean number in the whole pipeline divided by the rate entering it
-    (the main queue's arrival rate), against the network's sum L_i / sum gamma_i.
+    each replication as the sum of every queue's mean number of messages (dead-letter queues
+    included) divided by the rate entering the pipeline (the main queue's arrival rate), against
+    the network's sum L_i / sum gamma_i.
     Columns: node, metric, simulated, ci_low, ci_high, theory, theory_in_ci.
     """
     import pandas as pd
@@ -61,8 +62,9 @@ def network_table(reps: "Replications", theory: "JacksonResult", nodes: Sequence
             rows.append({"node": name, "metric": m, "simulated": mean, "ci_low": lo, "ci_high": hi, "theory": t,
                          "theory_in_ci": bool(lo <= t <= hi)})
     r = reps.runs
-    total = r[r["group"] == "all"].set_index("replication")["L"]
-    entry = r[(r["group"] == "queue") & (r["key"] == "main")].set_index("replication")["arrival_rate"]
+    queues = r[r["group"] == "queue"]
+    total = queues.groupby("replication")["L"].sum()  # messages at every queue, dead-letter queues included
+    entry = queues[queues["key"] == "main"].set_index("replication")["arrival_rate"]
     mean, lo, hi = confidence_interval((total / entry).to_numpy(dtype=float), confidence)
     rows.append({"node": "network", "metric": "T", "simulated": mean, "ci_low": lo, "ci_high": hi,
                  "theory": theory.W, "theory_in_ci": bool(lo <= theory.W <= hi)})

@@ -55,3 +55,20 @@ def test_lunchtime_counts_are_reproducible():
     a = nw.lunchtime_counts(3, seed=5)
     assert a.shape == (3,) and np.array_equal(a, nw.lunchtime_counts(3, seed=5))
     assert (a > 40).all() and (a < 140).all()  # about 89 expected
+
+
+def test_network_time_counts_the_dead_letter_queue():
+    """T = sum of every queue's L over the entry rate, the DLQ included (Jackson's sum L_i / gamma)."""
+    sc = mq.Scenario([mq.Producer("jobs", rate=0.6)], queue=mq.Queue(dead_letter="dlq"),
+                     consumers=mq.Consumers(1, service=Exponential(rate=1.0), nack=0.2, reject=0.1),
+                     stages=[mq.Stage("dlq", consumers=mq.Consumers(1, service=Exponential(rate=0.25)))])
+    net = mq.theory.jackson([0.6, 0.0], [[0.2, 0.1], [0.0, 0.0]], [1.0, 0.25])
+    reps = mq.replicate(sc, n=10, seed=5, horizon=10_000, warmup=500, by=("queue",), progress=False)
+    row = nw.network_table(reps, net, ["main", "dlq"], metrics=("L",)).iloc[-1]
+    assert row["theory"] == pytest.approx((3.0 + 0.075 / (0.25 - 0.075)) / 0.6)
+    half = (row["ci_high"] - row["ci_low"]) / 2
+    assert abs(row["simulated"] - row["theory"]) <= 1.5 * half
+    r = reps.runs
+    by_hand = r[r.group == "queue"].groupby("replication")["L"].sum() / r[(r.group == "queue") & (r.key == "main")].set_index(
+        "replication")["arrival_rate"]
+    assert row["simulated"] == pytest.approx(by_hand.mean(), rel=1e-12)
