@@ -332,7 +332,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         else:
             from mqsim.experiments.replications import replication_seed
             from mqsim.sim.run import simulate
-            from mqsim.viz.plots import queue_length
+            from mqsim.viz import queue_length
 
             res = simulate(sc, horizon, reps.warmup, seed=replication_seed(reps.seed, 0))
             L = t["theory"].get("L") if "L" in t.index else None
@@ -393,7 +393,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     _emit(args, text, t)
     if args.plot:
         _agg()
-        from mqsim.viz.plots import hockey_stick
+        from mqsim.viz import hockey_stick
 
         metric = "Wq" if "Wq" in names else names[0]
         x = paths[0] if len(paths) == 1 and pd.api.types.is_numeric_dtype(t[paths[0]]) else "rho"

@@ -52,7 +52,7 @@ def hockey_png(sc: Scenario, path: Path, replications: int, seed: int, horizon: 
     import matplotlib.pyplot as plt
 
     from mqsim.experiments.sweep import sweep
-    from mqsim.viz.plots import hockey_stick
+    from mqsim.viz import hockey_stick
 
     rate_path = "producers[0].rate"
     base = sc.producers[0].arrival_rate

@@ -99,11 +99,13 @@ def _extras_for(res: Any, rows: list[tuple[str, Any]], specs: Sequence[Any]) -> 
 
 def run_replication(scenario: Any, seed: int, horizon: float, warmup: float,
                     by: tuple[str, ...] = ("producer", "priority"),
-                    extra_metrics: tuple[str, ...] = ()) -> "pd.DataFrame":
+                    extra_metrics: tuple[str, ...] = (),
+                    statistic: Callable[[Any], Mapping[str, float]] | None = None) -> "pd.DataFrame":
     """Work unit: one run of ``scenario`` (a :class:`Scenario` or its dict form) with run seed
     ``seed`` over ``horizon`` seconds, statistics after ``warmup`` seconds; returns its summary
     rows (group, key, every metric of :data:`METRIC_COLUMNS`, then ``extra_metrics``, see
-    :mod:`mqsim.slo`). Top-level and picklable: any executor can run it."""
+    :mod:`mqsim.slo`, then the columns of ``statistic(result)`` on the overall row, NaN on the
+    others). Top-level and picklable: any executor can run it."""
     import pandas as pd
 
     sc = as_scenario(scenario)
@@ -126,6 +128,9 @@ def run_replication(scenario: Any, seed: int, horizon: float, warmup: float,
         for sp in specs:
             if sp.extra:
                 df[sp.name] = [v[sp.name] for v in vals]
+    if statistic is not None:
+        for name, value in dict(statistic(res)).items():
+            df[str(name)] = [float(value) if g == "all" else math.nan for g in df["group"]]
     return df
 
 
@@ -334,7 +339,8 @@ def replicate(scenario: Scenario, n: int = 10, seed: int = 0, horizon: float = 1
               rel_precision: float | None = None, metrics: Sequence[str] | None = None, max_n: int = 100,
               confidence: float = 0.95, extra_metrics: Sequence[str] = (), warmup_series: str = "queue",
               warmup_pilots: int = 5, executor: Any = None, n_jobs: int | None = None,
-              progress: bool | None = None) -> Replications:
+              progress: bool | None = None, first: int = 0,
+              statistic: Callable[[Any], Mapping[str, float]] | None = None) -> Replications:
     """Run independent replications of ``scenario`` and return their summaries with confidence
     intervals (:class:`Replications`).
 
@@ -358,6 +364,12 @@ def replicate(scenario: Scenario, n: int = 10, seed: int = 0, horizon: float = 1
         ``["P(wait > 0.5)", "wait_p90"]``.
     executor, n_jobs: where runs execute (see :mod:`mqsim.executors`); results do not depend
         on it. progress: progress bar (None: on unless ``MQSIM_PROGRESS=0``).
+    first: index of the first replication (default 0): ``first=100`` continues an experiment
+        of 100 replications with replications 100, 101, ... (the same runs as one longer call).
+    statistic: a function of each run's :class:`mqsim.Result` returning ``{name: value}``, for
+        figures no metric covers; its values become extra columns of the overall rows of
+        :attr:`Replications.runs` (a top-level function or ``functools.partial``, so that
+        process executors can pickle it).
     """
     sc = as_scenario(scenario)
     n = _check_n("n: number of replications", n, 2)
@@ -369,6 +381,7 @@ def replicate(scenario: Scenario, n: int = 10, seed: int = 0, horizon: float = 1
     if rel_precision is not None:
         max_n = _check_n("max_n", max_n, n)
     by = tuple(by)
+    first = _check_n("first", first, 0)
     warmup_pilots = _check_n("warmup_pilots", warmup_pilots, 1)
     from mqsim.analysis.warmup import SERIES
     from mqsim.experiments.executors import Runner
@@ -384,12 +397,17 @@ def replicate(scenario: Scenario, n: int = 10, seed: int = 0, horizon: float = 1
             warmup = info.time
 
         def batch(lo: int, hi: int) -> list[Any]:
-            tasks = [(sc, replication_seed(seed, r), horizon, warmup, by, extras) for r in range(lo, hi)]
-            return run.map(run_replication, tasks, desc=f"replications {lo + 1}-{hi}", work=per_run * (hi - lo))
+            tasks = [(sc, replication_seed(seed, r), horizon, warmup, by, extras, statistic)
+                     for r in range(first + lo, first + hi)]
+            return run.map(run_replication, tasks, desc=f"replications {first + lo + 1}-{first + hi}",
+                           work=per_run * (hi - lo))
 
         results = batch(0, n)
-        reps = Replications(sc, _runs_frame(results), seed=seed, horizon=horizon, warmup=float(warmup), warmup_info=info,
-                            rel_precision=rel_precision, precision_metrics=prec, extra_metrics=extras,
+        runs = _runs_frame(results, first)
+        own = tuple(c for c in runs.columns
+                    if c not in ("replication", "group", "key", "unstable", *METRIC_COLUMNS, *extras))
+        reps = Replications(sc, runs, seed=seed, horizon=horizon, warmup=float(warmup), warmup_info=info,
+                            rel_precision=rel_precision, precision_metrics=prec, extra_metrics=extras + own,
                             confidence=confidence)
         if rel_precision is not None:
             while True:
@@ -402,7 +420,7 @@ def replicate(scenario: Scenario, n: int = 10, seed: int = 0, horizon: float = 1
                     break
                 nxt = _next_n(len(results), rel, rel_precision, max_n)
                 results += batch(len(results), nxt)
-                reps.runs = _runs_frame(results)
+                reps.runs = _runs_frame(results, first)
     return reps
 
 

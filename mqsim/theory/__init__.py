@@ -2,14 +2,20 @@
 (seconds), from Little's law to Jackson networks, plus :func:`for_scenario`, which picks the
 formula that applies to a :class:`mqsim.scenario.Scenario` (or says why none does).
 
-Import is light: numpy is imported inside the functions that need it, pandas only by
-``to_series``/``to_frame``, scipy never.
+Import is light: pandas only by ``to_series``/``to_frame``, scipy only inside
+:func:`md_c_exact` (a sparse solve).
 """
 
+from mqsim.theory.abandonment import erlang_a, exponential_ttls, mm1_ttl_mix, ttl_for_expiry
+from mqsim.theory.batches import batch_wait
+from mqsim.theory.buffers import smallest_max_length
+from mqsim.theory.deterministic import md_c_exact
 from mqsim.theory.gim1 import GIM1Metrics, gi_m1
 from mqsim.theory.impatience import mm1_ttl
 from mqsim.theory.jackson import JacksonResult, jackson, tandem
 from mqsim.theory.kafka import kafka_assignment, kafka_mm1_wait, kafka_saturation
+from mqsim.theory.kafka_keys import (kafka_consumer_shares, kafka_max_rate, kafka_throughput, kafka_wait,
+                                    partitions_needed)
 from mqsim.theory.laws import (
                    backlog_growth_rate,
                    bottleneck_throughput,
@@ -42,6 +48,7 @@ from mqsim.theory.priority import (
 )
 from mqsim.theory.results import QueueMetrics, UnstableError
 from mqsim.theory.select import Prediction, for_scenario
+from mqsim.theory.tandem_time import tandem_sojourn_pdf
 from mqsim.theory.sizing import (
                    erlang_b_servers,
                    erlang_b_traffic,
@@ -58,19 +65,20 @@ __all__ = [
     "QueueMetrics", "UnstableError",
     # markovian
     "MMcMetrics", "FiniteMetrics", "mm1", "mm1k", "erlang_b", "erlang_c", "mmc", "mmck",
-    "mmck_drop_head",
+    "mmck_drop_head", "smallest_max_length",
     # general service
     "mg1", "md1", "kingman", "kingman_bound", "allen_cunneen", "sakasegawa",
-    "GIM1Metrics", "gi_m1",
+    "GIM1Metrics", "gi_m1", "md_c_exact", "batch_wait",
     # priority
     "np_priority_mg1", "np_priority_mmc", "pr_priority_mg1", "pr_priority_mmc", "cobham",
     "combine_classes",
     # kafka
-    "kafka_saturation", "kafka_assignment", "kafka_mm1_wait",
+    "kafka_saturation", "kafka_assignment", "kafka_mm1_wait", "kafka_consumer_shares", "kafka_throughput",
+    "kafka_max_rate", "kafka_wait", "partitions_needed",
     # impatience
-    "mm1_ttl",
+    "mm1_ttl", "erlang_a", "mm1_ttl_mix", "exponential_ttls", "ttl_for_expiry",
     # networks
-    "JacksonResult", "jackson", "tandem",
+    "JacksonResult", "jackson", "tandem", "tandem_sojourn_pdf",
     # sizing
     "erlang_b_servers", "erlang_b_traffic", "erlang_c_servers", "erlang_c_traffic",
     "mmc_min_servers",

@@ -1,15 +1,18 @@
-"""The warm-up figure: the series MSER-5 looked at, and where it cut."""
+"""Warm-up figures: the series MSER-5 looked at and where it cut, and Welch's curve (the mean
+wait of the j-th message after an empty start, averaged over replications)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from mqsim.analysis.warmup import WarmupResult, warmup_from_result
+from mqsim.viz.style import SIM_COLOR, THEORY_COLOR, finish, new_axes
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
     from matplotlib.axes import Axes
 
-__all__ = ["plot_warmup"]
+__all__ = ["plot_warmup", "warmup_curve"]
 
 
 def plot_warmup(warmup: Any, *, series: str = "queue", ax: "Axes | None" = None) -> "Axes":
@@ -25,12 +28,7 @@ def plot_warmup(warmup: Any, *, series: str = "queue", ax: "Axes | None" = None)
         else:
             raise ValueError("warmup: must be a WarmupResult, a mqsim.Result or Replications made with "
                              f"warmup='auto'; got {type(warmup).__name__}")
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
-    from mqsim.viz.plots import SIM_COLOR, THEORY_COLOR
-
+    ax = new_axes(ax)
     k = wr.y.size // 5
     xb = wr.x[: k * 5].reshape(k, 5)[:, 0]
     yb = wr.y[: k * 5].reshape(k, 5).mean(axis=1)
@@ -43,9 +41,26 @@ def plot_warmup(warmup: Any, *, series: str = "queue", ax: "Axes | None" = None)
     kept = wr.y[wr.index:]
     ax.axhline(float(kept.mean()), color=THEORY_COLOR, lw=1, ls="--", label=f"mean after the cut ({kept.mean():.4g})")
     ax.set_xlim(0, wr.horizon)
-    ax.set_xlabel("time (s)")
-    ax.set_ylabel("messages" if wr.series == "queue" else "seconds")
     ax.set_title("Warm-up (MSER-5)" + ("" if wr.ok else ": cut at the half-way limit, run longer"))
-    ax.grid(alpha=0.3)
-    ax.legend(frameon=False, loc="upper right")
-    return ax
+    return finish(ax, xlabel="time (s)", ylabel="messages" if wr.series == "queue" else "seconds", where="upper right")
+
+
+def warmup_curve(table: "pd.DataFrame", *, exact: float | None = None, formula: str = "",
+                 warmup: float | None = None, ax: "Axes | None" = None) -> "Axes":
+    """Welch's plot from :func:`mqsim.teaching.output_analysis.warmup_curve`: the mean wait (s)
+    of the messages published around time t after an empty start (averaged over replications,
+    with a 95% band), against the steady-state value; ``warmup`` (s) shades the period to discard."""
+    ax = new_axes(ax)
+    ax.fill_between(table["t"], table["ci_low"], table["ci_high"], color=SIM_COLOR, alpha=0.2,
+                    label="simulated: 95% CI over replications")
+    ax.plot(table["t"], table["mean"], "o-", color=SIM_COLOR, ms=3, lw=1.5,
+            label="simulated: mean wait of the j-th message")
+    if exact is not None:
+        ax.axhline(exact, color=THEORY_COLOR, ls="--", lw=2,
+                   label=f"theory ({formula}, steady state)" if formula else "theory")
+    if warmup:
+        ax.axvspan(0, warmup, color="0.85", label="warm-up (discard)", zorder=0)
+    ax.set_xlim(0, float(table["t"].max()) * 1.02)
+    ax.set_ylim(bottom=0)
+    return finish(ax, xlabel="mean publish time of the j-th message (s since the empty start)",
+                  ylabel="mean wait in queue (s)", where="lower right")

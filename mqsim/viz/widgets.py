@@ -2,18 +2,26 @@
 
 ipywidgets and IPython are imported inside the functions, so ``import mqsim`` stays light.
 
->>> from mqsim.widgets import mmc_explorer
+>>> from mqsim.viz.widgets import mmc_explorer
 >>> panel = mmc_explorer(lam=2.4, mu=1.0, c=3)     # doctest: +SKIP
 >>> panel                                          # doctest: +SKIP  (in a notebook: sliders + live output)
 
 Moving a slider re-runs a short seeded simulation and the formula (:func:`explore_mmc`); the
 sliders update on release (``continuous_update=False``), which debounces dragging. At the default
 sizes one update (simulation, theory, table and figure) takes well under a second.
+
+Saved notebooks: a panel's display carries, besides the live widget, a static HTML snapshot of
+its latest table and figure (``text/html``). Readers without a kernel or a widget manager (a
+static HTML page, a notebook viewer) see that snapshot instead of ``VBox(children=...)``; a
+notebook executed with its widget state stored shows the panel itself.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import base64
+import functools
+import io
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -21,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from mqsim.sim.result import Result
     from mqsim.theory import Prediction
 
-__all__ = ["explore_mmc", "mmc_explorer", "HIGH_PRIORITY"]
+__all__ = ["explore_mmc", "mmc_explorer", "scenario_for", "theory_panel", "HIGH_PRIORITY"]
 
 #: priority given to the "high" producer when the priority mix is used (x-max-priority = this)
 HIGH_PRIORITY = 5
@@ -30,6 +38,7 @@ _ROWS = (("utilisation", "consumer utilisation"), ("throughput", "throughput (me
          ("L", "L: mean in system (messages)"), ("Lq", "Lq: mean waiting (messages)"),
          ("W", "W: mean time in system (s)"), ("Wq", "Wq: mean wait (s)"), ("p_wait", "P(wait > 0)"),
          ("wait_p95", "95th percentile of wait (s)"), ("loss", "loss fraction"))
+_STYLE = {"description_width": "initial"}
 
 
 def scenario_for(lam: float, mu: float, c: int, max_length: int | None = None, high_share: float = 0.0,
@@ -38,11 +47,11 @@ def scenario_for(lam: float, mu: float, c: int, max_length: int | None = None, h
     at priority :data:`HIGH_PRIORITY`, the rest at 0), ``c`` consumers with exponential service
     at ``mu`` msg/s each and prefetch 1, an optional ``max_length`` (ready messages) and an
     optional queue ``ttl`` (seconds of ready time)."""
+    from mqsim.model import validate
     from mqsim.model.dist import Exponential
     from mqsim.model.scenario import Consumers, Producer, Queue, Scenario
 
-    if not 0.0 <= high_share < 1.0:
-        raise ValueError(f"high_share: must be in [0, 1), got {high_share!r}")
+    high_share = validate.number("high_share", high_share, lo=0.0, hi=1.0, hi_open=True, unit="a fraction")
     if high_share > 0:
         producers = [Producer("high", rate=lam * high_share, priority=HIGH_PRIORITY),
                      Producer("low", rate=lam * (1.0 - high_share), priority=0)]
@@ -90,54 +99,118 @@ def _draw(res: Any, pred: Any) -> Any:
     """Queue length over time and the wait distribution, simulated vs theory."""
     import matplotlib.pyplot as plt
 
-    from mqsim.viz import plots
+    from mqsim.viz.distributions import wait_cdf
+    from mqsim.viz.timeseries import queue_length
 
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.6), layout="constrained")
     m = pred.metrics if pred is not None and pred.applies else None
-    plots.queue_length(res, ax=a1, theory=float(m.L) if m is not None else None)
-    plots.wait_cdf(res, pred if m is not None and hasattr(m, "wait_tail") else None, ax=a2)
+    queue_length(res, ax=a1, theory=float(m.L) if m is not None else None)
+    wait_cdf(res, pred if m is not None and hasattr(m, "wait_tail") else None, ax=a2)
     return fig
 
 
+def _png(fig: Any) -> str:
+    """The figure as a base64 PNG (for the static snapshot)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+@functools.lru_cache(maxsize=1)
+def _panel_class() -> type:
+    """A VBox whose display also carries a static HTML snapshot of its latest output."""
+    import ipywidgets as w
+
+    class Panel(w.VBox):  # type: ignore[misc]
+        snapshot = ""
+
+        def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+            data = super()._repr_mimebundle_(**kwargs)
+            if self.snapshot and isinstance(data, dict):
+                data["text/html"] = self.snapshot
+            return data
+
+    return Panel
+
+
+def _snapshot(title: str, sliders: dict[str, Any], table: Any, fig: Any) -> str:
+    """Static HTML: the title, the slider values, the table and the figure."""
+    values = ", ".join(f"{s.description} = {s.value}" for s in sliders.values() if hasattr(s, "description"))
+    html = table.to_html() if hasattr(table, "to_html") else ""
+    img = f'<img src="data:image/png;base64,{_png(fig)}" alt="panel figure"/>' if fig is not None else ""
+    return (f"<div><p>{title}</p><p><small>Static snapshot of the interactive panel ({values}); run the "
+            f"notebook to move the sliders.</small></p>{html}{img}</div>")
+
+
+def theory_panel(title: str, sliders: dict[str, Any], draw: Callable[..., tuple[Any, Any]]) -> Any:
+    """A panel of ``sliders`` ({name: ipywidgets slider}) that calls ``draw(**values)`` on every
+    change and shows the (table, figure) it returns. Returns an ``ipywidgets.VBox`` with
+    ``.sliders``, ``.output`` and ``.update()``; its saved display includes a static snapshot."""
+    try:
+        import ipywidgets as w
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("this panel needs ipywidgets: pip install 'mqsim[notebooks]'") from exc
+    import matplotlib.pyplot as plt
+
+    panel = _panel_class()([w.HTML(title), w.HBox(list(sliders.values()))])
+
+    def update(**kw: Any) -> None:
+        table, fig = draw(**kw)
+        panel.snapshot = _snapshot(title, sliders, table, fig)
+        _show(table)
+        _show(fig)
+        plt.close(fig)
+
+    out = w.interactive_output(update, sliders)
+    panel.children = (*panel.children, out)
+    panel.sliders, panel.output = sliders, out
+    panel.update = lambda: update(**{k: s.value for k, s in sliders.items()})
+    return panel
+
+
+def _explorer_sliders(lam: float, mu: float, c: int, max_length: int | None, high_share: float,
+                      ttl: float | None) -> dict[str, Any]:
+    import ipywidgets as w
+
+    def slider(cls: Any, value: Any, lo: Any, hi: Any, text: str, step: Any = None) -> Any:
+        kw = {"step": step} if step is not None else {}
+        return cls(value=value, min=lo, max=hi, description=text, continuous_update=False, style=_STYLE, **kw)
+
+    return {
+        "lam": slider(w.FloatSlider, lam, 0.1, max(6.0, 2 * lam), "λ (msg/s)", 0.1),
+        "mu": slider(w.FloatSlider, mu, 0.1, max(3.0, 2 * mu), "μ per consumer (msg/s)", 0.1),
+        "c": slider(w.IntSlider, c, 1, max(12, c), "consumers c"),
+        "limit": w.Checkbox(value=max_length is not None, description="x-max-length", indent=False),
+        "max_length": slider(w.IntSlider, 10 if max_length is None else max_length, 0, 50, "max ready messages"),
+        "high_share": slider(w.FloatSlider, high_share, 0.0, 0.9, "high-priority share", 0.05),
+        "expiry": w.Checkbox(value=ttl is not None, description="x-message-ttl", indent=False),
+        "ttl": slider(w.FloatSlider, 2.0 if ttl is None else ttl, 0.0, 20.0, "TTL of ready messages (s)", 0.5),
+    }
+
+
 def mmc_explorer(lam: float = 2.4, mu: float = 1.0, c: int = 3, *, max_length: int | None = None,
-                 high_share: float = 0.0, ttl: float | None = None, horizon: float = 2_000.0, warmup: float = 200.0, seed: int = 1,
-                 plot: bool = True) -> Any:
-    """A panel of sliders for lam, mu, c (and x-max-length, priority mix, queue TTL) that re-runs a short
-    simulation and the formula on every change, showing a simulated-vs-theory table and, if
-    ``plot``, the queue length and the wait distribution.
+                 high_share: float = 0.0, ttl: float | None = None, horizon: float = 2_000.0, warmup: float = 200.0,
+                 seed: int = 1, plot: bool = True) -> Any:
+    """A panel of sliders for λ, μ, c (and x-max-length, priority mix, queue TTL) that re-runs a
+    short simulation and the formula on every change, showing a simulated-vs-theory table and,
+    if ``plot``, the queue length and the wait distribution.
 
     Returns an ``ipywidgets.VBox`` with extra attributes for code and tests: ``sliders`` (dict
-    name -> widget: lam, mu, c, limit, max_length, high_share, expiry, ttl), ``output`` (the Output widget),
-    ``table`` / ``result`` / ``prediction`` (from the latest update, see :func:`explore_mmc`) and
-    ``update()`` (recompute now).
+    name -> widget: lam, mu, c, limit, max_length, high_share, expiry, ttl), ``output`` (the
+    Output widget), ``table`` / ``result`` / ``prediction`` (from the latest update, see
+    :func:`explore_mmc`) and ``update()`` (recompute now).
     """
     try:
         import ipywidgets as w
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("mqsim.widgets needs ipywidgets: pip install 'mqsim[notebooks]'") from exc
+        raise ImportError("mqsim.viz.widgets needs ipywidgets: pip install 'mqsim[notebooks]'") from exc
 
-    style = {"description_width": "initial"}
-    sliders = {
-        "lam": w.FloatSlider(value=lam, min=0.1, max=max(6.0, 2 * lam), step=0.1, description="λ (msg/s)",
-                             continuous_update=False, style=style),
-        "mu": w.FloatSlider(value=mu, min=0.1, max=max(3.0, 2 * mu), step=0.1, description="μ per consumer (msg/s)",
-                            continuous_update=False, style=style),
-        "c": w.IntSlider(value=c, min=1, max=max(12, c), description="consumers c", continuous_update=False,
-                         style=style),
-        "limit": w.Checkbox(value=max_length is not None, description="x-max-length", indent=False),
-        "max_length": w.IntSlider(value=10 if max_length is None else max_length, min=0, max=50,
-                                  description="max ready messages", continuous_update=False, style=style),
-        "high_share": w.FloatSlider(value=high_share, min=0.0, max=0.9, step=0.05, description="high-priority share",
-                                    continuous_update=False, style=style),
-        "expiry": w.Checkbox(value=ttl is not None, description="x-message-ttl", indent=False),
-        "ttl": w.FloatSlider(value=2.0 if ttl is None else ttl, min=0.0, max=20.0, step=0.5,
-                             description="TTL of ready messages (s)", continuous_update=False, style=style),
-    }
-    header = w.HTML(f"<b>M/M/c explorer</b>: one seeded run of {horizon:g} s (statistics after {warmup:g} s) "
-                    "beside the formula mqsim.theory.for_scenario picks. Sliders update on release.")
-    panel = w.VBox([header, w.HBox([sliders["lam"], sliders["mu"], sliders["c"]]),
-                    w.HBox([sliders["limit"], sliders["max_length"], sliders["high_share"]]),
-                    w.HBox([sliders["expiry"], sliders["ttl"]])])
+    sliders = _explorer_sliders(lam, mu, c, max_length, high_share, ttl)
+    title = (f"<b>M/M/c explorer</b>: one seeded run of {horizon:g} s (statistics after {warmup:g} s) beside the "
+             "formula mqsim.theory.for_scenario picks. Sliders update on release.")
+    panel = _panel_class()([w.HTML(title), w.HBox([sliders["lam"], sliders["mu"], sliders["c"]]),
+                            w.HBox([sliders["limit"], sliders["max_length"], sliders["high_share"]]),
+                            w.HBox([sliders["expiry"], sliders["ttl"]])])
 
     def update(lam: float, mu: float, c: int, limit: bool, max_length: int, high_share: float, expiry: bool,
                ttl: float) -> None:
@@ -149,10 +222,11 @@ def mmc_explorer(lam: float = 2.4, mu: float = 1.0, c: int = 3, *, max_length: i
         _show(table.round(4))
         _show(w.HTML(f"<small><b>Theory:</b> {pred.model or 'none'} — {pred.formula or 'no formula'} "
                      f"({'exact' if pred.exact else 'approximate or not applicable'}). {pred.reason}</small>"))
-        if plot:
+        fig = _draw(res, pred) if plot else None
+        panel.snapshot = _snapshot(title, sliders, table.round(4), fig)
+        if fig is not None:
             import matplotlib.pyplot as plt
 
-            fig = _draw(res, pred)
             _show(fig)
             plt.close(fig)
 
@@ -160,11 +234,7 @@ def mmc_explorer(lam: float = 2.4, mu: float = 1.0, c: int = 3, *, max_length: i
     panel.children = (*panel.children, out)
     panel.sliders = sliders
     panel.output = out
-
-    def recompute() -> None:
-        update(**{k: s.value for k, s in sliders.items()})
-
-    panel.update = recompute
+    panel.update = lambda: update(**{k: s.value for k, s in sliders.items()})
     return panel
 
 

@@ -340,3 +340,41 @@ def test_import_mqsim_pulls_in_no_heavy_or_optional_module():
     assert out.split() == []
     assert callable(mq.size_consumers) and mq.SizingResult.__name__ == "SizingResult"
     assert callable(mq.mser5) and callable(mq.plot_warmup)
+
+
+# ---------------------------------------------------------------------------------------------
+# first (continuing an experiment) and statistic (figures no metric covers)
+# ---------------------------------------------------------------------------------------------
+def _served_share(res):
+    """A statistic of one run: the fraction of published messages that were acked, and the run's seed."""
+    a = res.arrays
+    return {"acked_share": float(np.mean(a["outcome"] == 0)), "seed": float(res.seed % 1_000_003)}
+
+
+def test_first_continues_an_experiment_with_the_same_runs():
+    whole = mq.replicate(MMC, n=5, seed=7, horizon=600, warmup=60, by=(), **QUIET)
+    head = mq.replicate(MMC, n=3, seed=7, horizon=600, warmup=60, by=(), **QUIET)
+    tail = mq.replicate(MMC, n=2, seed=7, horizon=600, warmup=60, by=(), first=3, **QUIET)
+    assert tail.runs["replication"].tolist() == [3, 4]
+    joined = pd.concat([head.runs, tail.runs], ignore_index=True)
+    pd.testing.assert_frame_equal(joined, whole.runs)
+    with pytest.raises(ValueError, match="first"):
+        mq.replicate(MMC, n=2, first=-1, **QUIET)
+
+
+def test_statistic_adds_columns_to_the_overall_rows():
+    reps = mq.replicate(MMC, n=3, seed=2, horizon=500, warmup=50, by=("producer",), statistic=_served_share, **QUIET)
+    r = reps.runs
+    overall = r[r["group"] == "all"]
+    assert "acked_share" in reps.metric_names and "seed" in reps.metric_names
+    seeds = [replication_seed(2, k) % 1_000_003 for k in range(3)]
+    assert overall["seed"].tolist() == seeds  # each replication's own run, in order
+    assert r.loc[r["group"] != "all", "acked_share"].isna().all()
+    # the statistic sees the same run the summary does: acked share = acked / published (window from 0)
+    mean, lo, hi = reps.ci("acked_share")
+    assert lo <= mean <= hi and 0.95 < mean <= 1.0
+    # and it can be computed in other processes (picklable top-level function)
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        far = mq.replicate(MMC, n=3, seed=2, horizon=500, warmup=50, by=("producer",), statistic=_served_share,
+                           executor=pool, **QUIET)
+    pd.testing.assert_frame_equal(far.runs, r)

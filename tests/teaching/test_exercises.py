@@ -1,6 +1,7 @@
-"""mqsim.exercises: canonical parameters and answers match the lectures and the worked values of
-tests/data/worked_values.csv; feedback is right / close / wrong with hints and never leaks the answer; student variants
-are reproducible and checked against their own parameters."""
+"""mqsim.teaching.exercises: the registry loads each lecture's exercises lazily by key prefix;
+canonical parameters and answers match the lectures and the worked values of
+tests/data/worked_values.csv; feedback is right / close / wrong with hints and never leaks the
+answer; student variants are reproducible and checked against their own parameters."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ CANONICAL_ANSWERS["nb04_ex2"] = _ec_m1_wq(3.2, 1.0, 4)
 assert abs(_ec_m1_wq(2.4, 1.0, 3) - 2.459422848) < 1e-8  # worked value dispatch_2.4_1_3.Wq_round_robin
 
 
-def test_syllabus_parameters():
+def test_canonical_parameters():
     assert ex.params("nb04_ex1") == {"lam": 2.4, "mu": 1.0, "t": 0.5, "max_prob": 0.05}
     assert ex.params("nb03_ex1") == {"lam": 0.25, "mu": 0.1, "c": 3}  # the lecture shows 0.2 itself
     assert ex.params("nb02_ex1") == {"k": 10, "p": 0.99}
@@ -151,3 +152,134 @@ def test_register_a_new_exercise():
         ex.REGISTRY.pop("zz_test_ex")
     with pytest.raises(ValueError):
         ex.register("not an exercise")  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------------
+# lectures 5-12
+# ---------------------------------------------------------------------------------------------
+CANONICAL_05_08 = {
+    "nb05_ex1": 22,                 # smallest x-max-length with loss <= 1 % at rho = 0.9 (K = 23)
+    "nb05_ex2": 1.802038,           # overflow_mm1k_0.9_1_6: drop-head wait of delivered messages
+    "nb05_ex3": 0.05480733221,      # mmck 1.8, 1, 2, 10
+    "nb06_ex1": 10.0,               # mg1_0.8_ES1, scv 4
+    "nb06_ex2": 2.5,                # E[S^2]/(2E[S]) with E[S^2] = 5
+    "nb06_ex3": 0.8,                # M/D/1 with Wq = 2 E[S] (md1_0.8_1)
+    "nb07_ex1": 1.69273084,         # kingman_rho0.8: exact D/M/1
+    "nb07_ex2": 3.5625,             # Kingman's upper bound for E2/M/1
+    "nb07_ex3": 0.5393258427,       # Allen–Cunneen for M/D/3
+    "nb08_ex1": 5.714285714,        # np_prio_mg1 low class
+    "nb08_ex2": 0.2,                # np_prio_ciw_example.Wq_class0
+    "nb08_ex3": 1.348314607,        # np_prio_mmc_3 low class
+}
+
+
+CANONICAL_09_12 = {
+    "nb09_ex2": 0.22747030677928312,          # Erlang A, c = 1, theta = 1/4 (own birth-death chain)
+    "nb09_ex3": 1.5 * mq.theory.mm1_ttl(1.5, 1.0, 3.0).loss,
+    "nb10_ex1": 1 / 1.5 + 1 / 1.0,            # tandem 2.5 -> (4, 3.5)
+    "nb10_ex2": 1 / (0.7 - 0.4),              # feedback: T = 1/(mu(1 - p) - lam)
+    "nb10_ex3": 60 * 0.4 / 0.58,              # hot counter with one server is the bottleneck
+    "nb11_ex1": 10 * 50 / 3,                  # P mu / ceil(P/n)
+    "nb11_ex2": 6,
+    "nb12_ex1": 7,
+    "nb12_ex2": 12,
+}
+
+
+def test_exercise_keys_registered():
+    for nb in ("nb05", "nb06", "nb07", "nb08"):
+        assert ex.exercises(nb) == [f"{nb}_ex1", f"{nb}_ex2", f"{nb}_ex3"]
+
+
+@pytest.mark.parametrize("key,value", sorted(CANONICAL_05_08.items()))
+def test_exercise_canonical_answers(key, value):
+    assert ex.check(key, value).status == "right", ex.check(key, value)
+    assert ex.check(key, value * 3 + 1).status == "wrong"
+    if not float(value).is_integer():
+        assert f"{value:.4f}" not in ex.check(key, value * 1.2).message
+
+
+def test_exercise_traps():
+    assert "Kendall" in ex.check("nb05_ex1", 23).message
+    assert "reject-publish" in ex.check("nb05_ex2", 2.194782301).message
+    assert "max_length + c" in ex.check("nb05_ex3", mq.theory.mmck(1.8, 1, 2, 8).loss).message
+    assert "Erlang B" in ex.check("nb05_ex3", mq.theory.erlang_b(2, 1.8)).message
+    assert "M/M/1" in ex.check("nb06_ex1", 4.0).message
+    assert "naive" in ex.check("nb06_ex2", 0.5).message
+    assert "M/M/1" in ex.check("nb06_ex3", 2 / 3).message
+    assert "Kingman" in ex.check("nb07_ex1", 2.0).message
+    assert "OTHER" in ex.check("nb07_ex2", 3.0).message
+    assert "Sakasegawa" in ex.check("nb07_ex3", 0.5541481115).message
+    assert ex.check("nb07_ex3", 0.5539002252).status == "wrong"  # the exact M/D/3 value is not the approximation
+    assert "PREEMPTIVE" in ex.check("nb08_ex1", 6.142857143).message
+    assert "FCFS" in ex.check("nb08_ex1", 4.0).message
+    assert "Ciw" in ex.check("nb08_ex2", 0.187).message
+    assert "ignores the low class" in ex.check("nb08_ex2", 0.1).message
+    assert "Erlang C" in ex.check("nb08_ex3", 1.078651685).message
+
+
+def test_exercise_variants_are_answerable_and_personal():
+    for key in CANONICAL_05_08:
+        seen = set()
+        for sid in range(15):
+            p = ex.params(key, sid)
+            seen.add(str(p))
+            v = ex.REGISTRY[key].answer(p)
+            assert math.isfinite(v) and v >= 0, (key, p)
+            assert ex.check(key, v, student_id=sid).status == "right"
+            ex.question(key, sid)
+        assert len(seen) > 2, key
+
+
+def test_nb09_ex1_is_the_bisection_of_mm1_plus_d():
+    tau = ex.REGISTRY["nb09_ex1"].answer(ex.params("nb09_ex1"))
+    lam, mu = 0.9, 1.0
+    a = mu - lam
+    p0 = 1 / (1 + lam * (1 - math.exp(-a * tau)) / a + lam / mu * math.exp(-a * tau))
+    assert p0 * lam / mu * math.exp(-a * tau) == pytest.approx(0.05, rel=1e-9)
+    assert ex.check("nb09_ex1", tau).status == "right"
+    assert "as if nothing expired" in ex.check("nb09_ex1", math.log(0.9 / 0.05) / 0.1).message
+
+
+@pytest.mark.parametrize("key,value", sorted(CANONICAL_09_12.items()))
+def test_canonical_answers_09_12(key, value):
+    assert ex.check(key, value).status == "right"
+    assert ex.check(key, value * 3 + 1).status == "wrong"
+    if not float(value).is_integer():
+        fb = ex.check(key, value * 1.03)
+        assert fb.status == "close" and f"{value:.4f}" not in fb.message
+
+
+def test_exercises_9_to_12_registered_with_traps():
+    assert ex.exercises("nb09") == ["nb09_ex1", "nb09_ex2", "nb09_ex3"]
+    for nb in ("nb10", "nb11", "nb12"):
+        assert ex.exercises(nb) == [f"{nb}_ex{k}" for k in (1, 2, 3)]
+    assert "FIXED TTL" in ex.check("nb09_ex2", mq.theory.mm1_ttl(0.9, 1.0, 4.0).loss).message
+    assert "busy all the time" in ex.check("nb09_ex3", 0.5).message
+    assert "per VISIT" in ex.check("nb10_ex2", 1 / (1 - 0.4 / 0.7)).message
+    assert "arrival rate" in ex.check("nb10_ex3", 30).message
+    assert "pool" in ex.check("nb11_ex1", 200).message
+    assert "only keeps up" in ex.check("nb11_ex2", 5).message
+    assert "uniform keys" in ex.check("nb11_ex3", 600).message
+    assert "MEAN rate" in ex.check("nb12_ex1", 5).message
+    assert "Kendall" in ex.check("nb12_ex2", 17).message
+    assert "without priorities" in ex.check("nb12_ex3", mq.theory.mmc(9.0, 1 / 0.45, 5).Wq).message
+    for key in ex.exercises("nb09") + ex.exercises("nb1"):
+        for sid in range(10):
+            p = ex.params(key, sid)
+            assert ex.check(key, ex.REGISTRY[key].answer(p), student_id=sid).status == "right"
+
+
+def test_exercises_load_lazily_by_key_prefix():
+    import subprocess
+    import sys
+
+    code = ("import sys; from mqsim.teaching import exercises as ex; "
+            "a = 'mqsim.teaching.bounded_queues' in sys.modules; ex.params('nb05_ex1'); "
+            "b = 'mqsim.teaching.bounded_queues' in sys.modules; c = 'mqsim.teaching.kafka' in sys.modules; "
+            "print(a, b, c, len(ex.exercises()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "True", "False", "36"]
+    assert set(ex.LECTURES) == {f"nb{k:02d}" for k in range(1, 13)}
+    with pytest.raises(ValueError, match="unknown"):
+        ex.params("nb99_ex1")

@@ -1,4 +1,4 @@
-"""mqsim.widgets: the explorer builds, every slider change re-runs simulation and theory, and
+"""mqsim.viz.widgets: the explorer builds, every slider change re-runs simulation and theory, and
 ``import mqsim`` does not pull in ipywidgets."""
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def test_panel_builds_and_reacts_to_sliders():
 
 
 def test_import_mqsim_does_not_import_ipywidgets():
-    code = "import sys, mqsim, mqsim.widgets; print('ipywidgets' in sys.modules)"
+    code = "import sys, mqsim, mqsim.viz, mqsim.viz.widgets; print('ipywidgets' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False"
 
@@ -84,3 +84,33 @@ def test_ttl_slider_brings_in_the_mm1_plus_d_formula():
     assert panel.sliders["expiry"].value and panel.sliders["ttl"].value == 2.0
     panel.sliders["ttl"].value = 4.0
     assert panel.prediction.metrics.extras["ttl"] == 4.0
+
+
+def test_saved_display_carries_a_static_snapshot():
+    """A reader without a kernel sees the panel's last table and figure, not VBox(children=...)."""
+    panel = mmc_explorer(2.4, 1.0, 3, horizon=600, warmup=60)
+    data = panel._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in data  # live panel where a widget manager runs
+    html = data["text/html"]
+    assert "Static snapshot" in html and "<table" in html and "data:image/png;base64," in html
+    assert "Wq: mean wait (s)" in html
+
+
+def test_theory_panel_redraws_on_change():
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from mqsim.viz.widgets import theory_panel
+
+    calls = []
+
+    def draw(x: float):
+        calls.append(x)
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [0, x])
+        return pd.DataFrame({"x": [x]}), fig
+
+    panel = theory_panel("<b>t</b>", {"x": w.FloatSlider(value=1.0, min=0, max=2, description="x")}, draw)
+    panel.sliders["x"].value = 2.0
+    assert calls[-1] == 2.0 and "x = 2.0" in panel._repr_mimebundle_()["text/html"]

@@ -1,8 +1,8 @@
-"""mqsim.analysis and mqsim.lessons: the helpers the notebooks rely on measure what they claim."""
+"""mqsim.teaching.output_analysis (lecture 3) and the statistics it relies on: replications continue
+exactly, sequential stopping agrees with the running interval, batch means widen the naive interval on
+correlated data, the coverage experiment counts what it claims, and Welch's curve starts low."""
 
 from __future__ import annotations
-
-import asyncio
 
 import numpy as np
 import pytest
@@ -10,7 +10,7 @@ import pytest
 import mqsim as mq
 from mqsim import analysis
 from mqsim.dist import Exponential
-from mqsim.teaching import lessons, output_analysis
+from mqsim.teaching import output_analysis
 
 
 def one_queue(lam, c=1, mu=1.0, **queue):
@@ -18,9 +18,6 @@ def one_queue(lam, c=1, mu=1.0, **queue):
                        consumers=mq.Consumers(c, service=Exponential(rate=mu)))
 
 
-# ---------------------------------------------------------------------------------------------
-# analysis
-# ---------------------------------------------------------------------------------------------
 def test_replicate_overall_equals_replicate_and_continues():
     sc = one_queue(0.8, c=2)
     fast = output_analysis.replicate_overall(sc, n=4, seed=9, horizon=400, warmup=40)
@@ -96,66 +93,19 @@ def test_warmup_curve_starts_below_steady_state():
         output_analysis.warmup_curve(bank, messages=25, batch=10)
 
 
-# ---------------------------------------------------------------------------------------------
-# lessons
-# ---------------------------------------------------------------------------------------------
-def test_flow_balance_little_and_utilisation_laws():
-    res = mq.simulate(one_queue(4.0, mu=5.0, max_length=4, overflow="reject-publish"), 20_000, 500, seed=8)
-    fb = lessons.flow_balance(res)
-    assert fb["L"] == pytest.approx(fb["lam_eff_W"], rel=0.01)  # Little with the admitted rate
-    assert fb["lam_W"] / fb["L"] > 1.05  # ... and not with the offered rate (loss ~ 9 %)
-    assert fb["U"] == pytest.approx(fb["XS_over_c"], rel=0.01)  # utilisation law
-    assert fb["lam_eff"] == pytest.approx(fb["lam"] * (1 - fb["loss"]), rel=1e-9)
-    exact = mq.theory.mm1k(4.0, 5.0, 5)
-    assert fb["loss"] == pytest.approx(exact.loss, abs=0.01)
-    dh = lessons.flow_balance(mq.simulate(one_queue(4.0, mu=5.0, max_length=4), 20_000, 500, seed=8))
-    assert dh["lam_eff"] == dh["lam"] and dh["L"] == pytest.approx(dh["lam_W"], rel=0.01)  # drop-head admits all
-    tb = lessons.flow_balance_table({"reject": res})
-    assert tb.loc["reject", "L"] == fb["L"]
-
-
-def test_sim_vs_theory_table():
-    t = lessons.sim_vs_theory(one_queue(0.5), n=4, seed=3, horizon=2_000, warmup=200, metrics=("Wq", "L", "p_wait"))
-    assert list(t.index) == ["Wq", "L", "p_wait"]
-    assert t.loc["Wq", "theory"] == pytest.approx(1.0) and t.loc["L", "theory"] == pytest.approx(1.0)
-    assert t.attrs["formula"] == "M/M/1"
-    assert all(isinstance(v, bool) for v in t["theory_in_ci"])
-    assert ((t["ci_low"] <= t["simulated"]) & (t["simulated"] <= t["ci_high"])).all()
-    with pytest.raises(ValueError, match="unknown"):
-        lessons.sim_vs_theory(one_queue(0.5), metrics=("nope",))
-
-
-def test_state_distribution_pasta():
-    res = mq.simulate(one_queue(3.0, mu=5.0), 10_000, 500, seed=6)
-    tb = lessons.state_distribution(res, mq.theory.mm1(3.0, 5.0))
-    assert tb["time_average"].sum() == pytest.approx(1.0, abs=0.002)
-    assert np.max(np.abs(tb["time_average"] - tb["seen_by_arrivals"])) < 0.02
-    assert np.max(np.abs(tb["time_average"] - tb["theory"])) < 0.03
-    assert tb["theory"].iloc[0] == pytest.approx(0.4)
-
-
-def test_dispatch_comparison_theory_and_ordering():
-    t = lessons.dispatch_comparison(2.4, 1.0, 3, n=4, seed=2, horizon=3_000, warmup=300)
-    assert list(t["policy"]) == ["shared queue (prefetch 1)", "round-robin push (prefetch 0)", "random split"]
-    assert t["theory"].tolist() == pytest.approx([1.078651685, 2.459422848, 4.0], rel=1e-8)
-    assert t["simulated"].is_monotonic_increasing  # pooling beats round-robin beats random
-    assert (t["n"] == 4).all()
-
-
-def test_toy_event_list_reproduces_the_engine_exactly():
-    res = mq.simulate(one_queue(3.0, mu=5.0), 300, 0, seed=13)
-    m = res.messages
-    start, done, trace = lessons.toy_event_list(m["t_publish"].to_numpy(), m["service"].to_numpy(), trace_steps=5)
-    acked = m["outcome"].to_numpy() == "acked"
-    assert acked.sum() > 500
-    assert np.array_equal(start[acked], m["t_start"].to_numpy()[acked])
-    assert np.array_equal(done[acked], m["t_done"].to_numpy()[acked])
-    assert list(trace.columns) == ["time", "event", "message", "waiting", "event list after"]
-    assert len(trace) == 5 and trace["event"].iloc[0] == "publish"
-    assert trace["time"].is_monotonic_increasing
-
-
-def test_asyncio_demo_runs_fifo():
-    out = asyncio.run(lessons.asyncio_queue_demo([0.5, 0.5, 0.5], [1.0, 0.2, 0.2], scale=0.002))
-    assert out["message"].tolist() == [0, 1, 2]
-    assert (out["wait"] >= 0).all() and (out["sojourn"] >= out["wait"]).all()
+def test_interval_coverage_counts_each_runs_intervals():
+    sc = one_queue(0.5)
+    t = output_analysis.interval_coverage(sc, exact=1.0, runs=6, seed=3, horizon=4_000, warmup=200, n_batches=10)
+    assert list(t.index) == ["naive (i.i.d.)", "batch means"] and (t["runs"] == 6).all()
+    hits = {"naive (i.i.d.)": 0, "batch means": 0}
+    widths = {"naive (i.i.d.)": [], "batch means": []}
+    for r in range(6):  # the same runs by hand: replication r of seed 3
+        res = mq.simulate(sc, 4_000, 200, seed=mq.replication_seed(3, r))
+        x = analysis.samples(res, "wait")
+        for name, (_, lo, hi) in (("naive (i.i.d.)", analysis.naive_ci(x)), ("batch means", analysis.batch_means(x, 10))):
+            hits[name] += lo <= 1.0 <= hi
+            widths[name].append((hi - lo) / 2)
+    for name in hits:
+        assert t.loc[name, "coverage"] == pytest.approx(hits[name] / 6)
+        assert t.loc[name, "mean_half_width"] == pytest.approx(np.mean(widths[name]))
+    assert t.loc["batch means", "mean_half_width"] > t.loc["naive (i.i.d.)", "mean_half_width"]
