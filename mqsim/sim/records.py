@@ -24,22 +24,53 @@ __all__ = ["Records", "COLUMNS", "PUBLISH_COLUMNS", "TRACE_COLUMNS", "optional_c
            "check_records_mode"]
 
 
-#: per-message columns: storage typecode (``array`` module), exported numpy dtype, fill value
+#: per-message columns: storage (an :mod:`array` typecode, or ``"list"``), exported numpy dtype, fill
+#: value. Floats live in typed arrays (8 bytes each instead of a 24-byte float object and a
+#: pointer); the int columns the engine touches on every delivery stay lists (small ints are shared
+#: objects, so a list costs 8 bytes per entry, and list indexing is about 3x faster than array's).
 COLUMNS: dict[str, tuple[str, Any, Any]] = {
-    "t_publish": ("d", np.float64, math.nan), "producer": ("i", np.int64, 0), "priority": ("i", np.int64, 0),
+    "t_publish": ("d", np.float64, math.nan), "producer": ("list", np.int64, 0), "priority": ("list", np.int64, 0),
     "service": ("d", np.float64, math.nan), "t_deliver": ("d", np.float64, math.nan),
-    "t_start": ("d", np.float64, math.nan), "t_done": ("d", np.float64, math.nan), "consumer": ("i", np.int64, -1),
-    "cause": ("b", np.int8, 0), "deliveries": ("i", np.int64, 0), "prior": ("d", np.float64, 0.0),
-    "dead_lettered": ("b", np.bool_, False), "node": ("h", np.int64, 0), "cls": ("h", np.int64, 0),
-    "parent": ("q", np.int64, -1),
+    "t_start": ("d", np.float64, math.nan), "t_done": ("d", np.float64, math.nan),
+    "consumer": ("list", np.int64, -1), "cause": ("list", np.int8, 0), "deliveries": ("list", np.int64, 0),
+    "prior": ("d", np.float64, 0.0), "dead_lettered": ("list", np.bool_, False), "node": ("h", np.int64, 0),
+    "cls": ("h", np.int64, 0), "parent": ("q", np.int64, -1),
 }
 #: appended at publish; every other column is pre-extended in blocks and written as the message moves
 PUBLISH_COLUMNS = ("t_publish", "producer", "priority", "service")
-#: the queue-length step series: time, queue index, ready, in flight, busy consumers
-TRACE_COLUMNS: dict[str, tuple[str, Any]] = {
-    "q_time": ("d", np.float64), "q_node": ("h", np.int64), "q_ready": ("i", np.int64),
-    "q_inflight": ("i", np.int64), "q_busy": ("i", np.int64),
+#: the queue-length step series: time, queue index, ready, in flight, busy consumers (exported
+#: dtypes). New steps go to short lists (fast appends); every :data:`TRACE_CHUNK` steps they move to
+#: the archive as numpy chunks, each int column in the smallest dtype its values fit (a column that
+#: does not change in a chunk, such as the queue index of a one-queue run, keeps just one value).
+TRACE_COLUMNS: dict[str, Any] = {
+    "q_time": np.float64, "q_node": np.int64, "q_ready": np.int64, "q_inflight": np.int64, "q_busy": np.int64,
 }
+TRACE_CHUNK = 1 << 14
+
+
+def _pack(values: list) -> tuple[Any, int]:
+    """A chunk of one trace column in compact form: (numpy array or a single repeated value, length)."""
+    a = np.asarray(values)
+    if a.dtype.kind == "f":
+        return a.astype(np.float64), len(a)
+    lo, hi = int(a.min()), int(a.max())
+    if lo == hi:
+        return lo, len(a)
+    for dtype in (np.uint8, np.uint16, np.int32):
+        info = np.iinfo(dtype)
+        if info.min <= lo and hi <= info.max:
+            return a.astype(dtype), len(a)
+    return a.astype(np.int64), len(a)
+
+
+def _unpack(chunk: tuple[Any, int], dtype: Any) -> np.ndarray:
+    values, n = chunk
+    return np.full(n, values, dtype=dtype) if np.isscalar(values) else np.asarray(values, dtype=dtype)
+
+
+def _column(code: str, values: Any = ()) -> Any:
+    """A new column: a typed :mod:`array` (compact), or a list where the typecode is ``"list"``."""
+    return list(values) if code == "list" else array(code, values)
 
 
 def optional_columns(scenario: Any) -> set[str]:
@@ -84,8 +115,8 @@ class Records:
     ``k``; with ``trace`` on, :meth:`snapshot` appends it with the time to the step series
     (a later snapshot of the same queue at the same time replaces the earlier one).
     Service attempts that did not end in an ack (nack, crash) are logged by :meth:`log_attempt`
-    so utilisation counts them. Memory: about 50 bytes per message for a plain run, plus about
-    20 bytes per queue-length step with ``trace``.
+    so utilisation counts them. Memory: about 72 bytes per message for a plain run, plus about
+    14 bytes per queue-length step with ``trace`` (about two steps per message).
     """
 
     # the columns (typed arrays while an engine writes them; numpy arrays from the fast engine;
@@ -113,7 +144,7 @@ class Records:
 
     __slots__ = ("scenario", "horizon", "trace", *COLUMNS, "capacity", "states", *TRACE_COLUMNS, "a_mid",
                  "a_start", "a_end", "n_acked", "n_dropped", "n_expired", "n_dead", "n_lost", "final_ready",
-                 "final_inflight", "extra", "_arrays", "_fills")
+                 "final_inflight", "extra", "_arrays", "_fills", "_archive")
 
     def __init__(self, scenario: Scenario, horizon: float, *, trace: bool = True):
         self.scenario = scenario
@@ -122,14 +153,15 @@ class Records:
         keep = optional_columns(scenario)
         for name, (code, _, _) in COLUMNS.items():
             required = name in PUBLISH_COLUMNS or name in ("t_deliver", "t_start", "t_done", "consumer", "cause")
-            setattr(self, name, array(code) if required or name in keep else None)
+            setattr(self, name, _column(code) if required or name in keep else None)
         self.capacity = 0  # length the pre-extended columns have
-        self._fills = {name: array(COLUMNS[name][0], [COLUMNS[name][2]]) * BLOCK
+        self._fills = {name: _column(COLUMNS[name][0], [COLUMNS[name][2]]) * BLOCK
                        for name in COLUMNS if name not in PUBLISH_COLUMNS}
         n_nodes = len(scenario.node_names)
         self.states = [[0, 0, 0] for _ in range(n_nodes)]
-        self.q_time, self.q_node = array("d", [0.0] * n_nodes), array("h", range(n_nodes))
-        self.q_ready, self.q_inflight, self.q_busy = (array("i", [0] * n_nodes) for _ in range(3))
+        self.q_time, self.q_node = [0.0] * n_nodes, list(range(n_nodes))
+        self.q_ready, self.q_inflight, self.q_busy = [0] * n_nodes, [0] * n_nodes, [0] * n_nodes
+        self._archive: dict[str, list[tuple[Any, int]]] = {name: [] for name in TRACE_COLUMNS}
         self.a_mid: list[int] = []
         self.a_start: list[float] = []
         self.a_end: list[float] = []
@@ -159,14 +191,24 @@ class Records:
     def snapshot(self, t: float, k: int = 0) -> None:
         """Record queue ``k``'s counters at time ``t`` (one step of the queue-length series)."""
         st = self.states[k]
-        if self.q_time[-1] == t and self.q_node[-1] == k:  # same queue, same instant: the later state wins
+        q_time = self.q_time
+        if q_time[-1] == t and self.q_node[-1] == k:  # same queue, same instant: the later state wins
             self.q_ready[-1], self.q_inflight[-1], self.q_busy[-1] = st
             return
-        self.q_time.append(t)
+        if len(q_time) >= TRACE_CHUNK:
+            self._archive_steps()
+        q_time.append(t)
         self.q_node.append(k)
         self.q_ready.append(st[0])
         self.q_inflight.append(st[1])
         self.q_busy.append(st[2])
+
+    def _archive_steps(self) -> None:
+        """Move every step but the latest from the lists to the archive (compact numpy chunks)."""
+        for name, arc in self._archive.items():
+            col = getattr(self, name)
+            arc.append(_pack(col[:-1]))
+            del col[:-1]
 
     def log_attempt(self, mid: int, start: float, end: float) -> None:
         """A service attempt of message ``mid`` from ``start`` to ``end`` (s) that did not end in an ack."""
@@ -210,7 +252,9 @@ class Records:
 
     def trace_arrays(self) -> dict[str, np.ndarray]:
         """The queue-length step series as numpy arrays (see :data:`TRACE_COLUMNS`)."""
-        return {name: np.asarray(getattr(self, name), dtype=dtype) for name, (_, dtype) in TRACE_COLUMNS.items()}
+        return {name: np.concatenate([*(_unpack(c, dtype) for c in self._archive[name]),
+                                      np.asarray(getattr(self, name), dtype=dtype)])
+                for name, dtype in TRACE_COLUMNS.items()}
 
     def counters(self) -> dict[str, int]:
         return {"acked": self.n_acked, "dropped": self.n_dropped, "in_flight": self.final_inflight,

@@ -40,7 +40,8 @@ class BrokerQueue:
     __slots__ = ("net", "env", "rec", "k", "queue", "cons_cfg", "consumers", "avail", "ready", "level_of", "state",
                  "prefetch", "refill", "max_length", "reject", "reject_dlx", "to_head", "limit", "queue_ttl",
                  "dl_target", "routes", "route_u", "ttl_heap", "timers", "probs", "services", "redraws",
-                 "snapshot", "on_publish", "on_deliver", "on_ack", "fast_ack")
+                 "snapshot", "on_publish", "on_deliver", "on_ack", "fast_ack", "c_cause", "c_dead", "c_deliver",
+                 "c_consumer", "c_deliveries")
 
     def __init__(self, net: "Network", k: int):
         sc = net.scenario
@@ -79,6 +80,9 @@ class BrokerQueue:
         self.on_publish, self.on_deliver, self.on_ack = (net.hooks[k] for k in ("publish", "deliver", "ack"))
         #: a plain ack (no outcome draws, no ack hooks, no routes onward): consumers settle it inline
         self.fast_ack = not cons.has_outcomes and not self.on_ack and not self.routes
+        rec = net.rec  # the record columns written on every delivery (None: not stored, see Records)
+        self.c_cause, self.c_dead, self.c_deliver = rec.cause, rec.dead_lettered, rec.t_deliver
+        self.c_consumer, self.c_deliveries = rec.consumer, rec.deliveries
 
     def _snapshot(self) -> None:
         self.rec.snapshot(self.env._now, self.k)
@@ -141,7 +145,7 @@ class BrokerQueue:
     # ---- ready messages -----------------------------------------------------------------------
     def take_head(self) -> int:
         """Remove and return the head ready message of the highest non-empty priority level."""
-        cause, dl = self.rec.cause, self.rec.dead_lettered
+        cause, dl = self.c_cause, self.c_dead
         for dq in self.ready:
             while dq:
                 mid = dq.popleft()
@@ -213,18 +217,17 @@ class BrokerQueue:
 
     def deliver(self, mid: int) -> None:
         """Push ``mid`` to the consumer at the front of the round-robin ring."""
-        avail = self.avail
+        avail, prefetch = self.avail, self.prefetch
         j = avail.popleft()
         cn = self.consumers[j]
         cn.buf.append(mid)
         cn.unacked += 1
-        if self.prefetch == 0 or cn.unacked < self.prefetch:
+        if prefetch == 0 or cn.unacked < prefetch:
             avail.append(j)
-        rec = self.rec
-        rec.t_deliver[mid] = self.env._now
-        rec.consumer[mid] = j
-        if rec.deliveries is not None:
-            rec.deliveries[mid] += 1
+        self.c_deliver[mid] = self.env._now
+        self.c_consumer[mid] = j
+        if self.c_deliveries is not None:
+            self.c_deliveries[mid] += 1
         self.state[1] += 1
         if self.on_deliver:
             self.net.emit("deliver", mid)
@@ -235,9 +238,11 @@ class BrokerQueue:
     def dispatch(self) -> None:
         """Deliver ready messages while some consumer has a free slot."""
         st, avail = self.state, self.avail
-        while st[0] and avail:
-            st[0] -= 1
-            self.deliver(self.take_head())
+        if st[0] and avail:
+            deliver, take_head = self.deliver, self.take_head
+            while st[0] and avail:
+                st[0] -= 1
+                deliver(take_head())
 
     # ---- back to the queue ----------------------------------------------------------------------
     def msg_ttl_of(self, mid: int) -> float:

@@ -43,7 +43,7 @@ class Consumer:
         broker, env = self.broker, self.broker.env
         rec, st, avail = broker.rec, broker.state, broker.avail
         t_start, service, t_done = rec.t_start, rec.service, rec.t_done
-        fast_ack, dispatch = broker.fast_ack, broker.dispatch
+        fast_ack, dispatch, snapshot = broker.fast_ack, broker.dispatch, broker.snapshot
         buf, timeout, event = self.buf, env.timeout, env.event
         popleft, j, refill = buf.popleft, self.idx, broker.refill
         self.u_next = broker.consumer_stream(j)
@@ -57,8 +57,8 @@ class Consumer:
             t_start[mid] = start = env._now
             self.current = mid
             st[2] += 1
-            if broker.snapshot is not None:
-                broker.snapshot()
+            if snapshot is not None:
+                snapshot()
             try:
                 yield timeout(service[mid])
             except simpy.Interrupt:
@@ -75,5 +75,5 @@ class Consumer:
                 dispatch()
             else:
                 broker.settle(self, mid, start)
-            if broker.snapshot is not None:
-                broker.snapshot()
+            if snapshot is not None:
+                snapshot()

@@ -80,9 +80,10 @@ class ProducerProcess:
         self.gap = gap_source(p, seed, i)
 
     def run(self) -> Generator[simpy.Event, Any, None]:
-        """The producer's process (the common cases get a tight loop of their own)."""
-        if self.batch_next is None and self.batch == 1 and self.p.trace is None:
-            return self._one_class() if self.prio_next is None else self._priority_mix()
+        """The producer's process (the common case, one message of one class per arrival, gets a
+        tight loop of its own; :meth:`_general` does everything, that case included)."""
+        if self.batch_next is None and self.batch == 1 and self.p.trace is None and self.prio_next is None:
+            return self._one_class()
         return self._general()
 
     def _one_class(self) -> Generator[simpy.Event, Any, None]:
@@ -90,46 +91,28 @@ class ProducerProcess:
         env, rec, i = self.net.env, self.net.rec, self.i
         timeout, gap, publish = env.timeout, self.gap, self.net.queues[0].publish
         eff, level, svc, ttl = self.eff_of[0], self.level_of[0], self.svc[0], self.msg_ttl
-        pub, prod, prio, service = rec.t_publish.append, rec.producer.append, rec.priority.append, rec.service.append
+        t_publish = rec.t_publish
+        pub, prod, prio, service = t_publish.append, rec.producer.append, rec.priority.append, rec.service.append
+        cap = rec.capacity  # a local copy; other producers may have reserved more since
         while True:
             try:
                 g = gap()
             except StopIteration:
                 return
             yield timeout(g)
-            mid = len(rec.t_publish)
-            if mid >= rec.capacity:
-                rec.reserve()
+            mid = len(t_publish)
+            if mid >= cap:
+                if mid >= rec.capacity:
+                    rec.reserve()
+                cap = rec.capacity
             pub(env._now)
             prod(i)
             prio(eff)
             service(svc())
             publish(mid, level, ttl)
 
-    def _priority_mix(self) -> Generator[simpy.Event, Any, None]:
-        """One message per arrival, its priority drawn from the producer's mix."""
-        env, rec, i = self.net.env, self.net.rec, self.i
-        timeout, gap, publish = env.timeout, self.gap, self.net.queues[0].publish
-        ttl, prio_next, pos_of, cls = self.msg_ttl, self.prio_next, self.pos_of, rec.cls
-        while True:
-            try:
-                g = gap()
-            except StopIteration:
-                return
-            yield timeout(g)
-            mid = len(rec.t_publish)
-            if mid >= rec.capacity:
-                rec.reserve()
-            rec.t_publish.append(env._now)
-            rec.producer.append(i)
-            kk = pos_of[int(prio_next())]  # type: ignore[misc]
-            cls[mid] = kk
-            rec.priority.append(self.eff_of[kk])
-            rec.service.append(self.svc[kk]())
-            publish(mid, self.level_of[kk], ttl)
-
     def _general(self) -> Generator[simpy.Event, Any, None]:
-        """Batches and trace replay: any number of messages per arrival instant."""
+        """Any producer: a priority mix, batches, trace replay; any number of messages per arrival."""
         env, rec = self.net.env, self.net.rec
         timeout, gap, publish = env.timeout, self.gap, self.net.queues[0].publish
         n_pub = 0
