@@ -229,11 +229,26 @@ class _Run:
         assert self.stats is not None
         mf, mi = self.S.mf, self.S.mi
         dl = mi[L.M_DL, lo:hi]
+        outcome = outcome_codes(mf[L.F_DEL, lo:hi], mf[L.F_DONE, lo:hi], mi[L.M_CAUSE, lo:hi], dl if dl.any() else None)
         self.stats.add(producer=mi[L.M_PROD, lo:hi], priority=mi[L.M_PRIO, lo:hi], node=mi[L.M_NODE, lo:hi],
                        t_publish=mf[L.F_PUB, lo:hi], t_start=mf[L.F_START, lo:hi], t_done=mf[L.F_DONE, lo:hi],
-                       outcome=outcome_codes(mf[L.F_DEL, lo:hi], mf[L.F_DONE, lo:hi], mi[L.M_CAUSE, lo:hi],
-                                             dl if dl.any() else None),
-                       prior=mf[L.F_PRIOR, lo:hi], deliveries=mi[L.M_NDEL, lo:hi])
+                       outcome=outcome, prior=mf[L.F_PRIOR, lo:hi], deliveries=mi[L.M_NDEL, lo:hi],
+                       **self._lineage(lo, hi, outcome))
+
+    def _lineage(self, lo: int, hi: int, outcome: np.ndarray) -> dict[str, np.ndarray]:
+        """ids, parents and route children of window rows [lo, hi), for the journeys of a network
+        (as :class:`mqsim.sim.simpy.summary_records.WindowRecords` gives them; nothing with one queue)."""
+        if not self.sc.stages:
+            return {}
+        S = self.S
+        base = int(S.ist[L.I_BASE])
+        n = int(S.ist[L.I_NPUB]) - base
+        parent = S.ml[L.L_PARENT, :n]  # the whole window: a hop's route copy is there too
+        child = np.full(hi - lo, -1, dtype=np.int64)
+        rows = np.nonzero((parent >= base + lo) & (parent < base + hi))[0]
+        child[parent[rows] - base - lo] = base + rows
+        child[outcome != 0] = -1  # only an acked hop continues (a dropped one's copy is a dead letter)
+        return {"ids": base + np.arange(lo, hi, dtype=np.int64), "parent": parent[lo:hi].copy(), "child": child}
 
     def _feed_attempts(self) -> None:
         """Hand the logged service attempts to the statistics (their messages are in the window)."""
