@@ -65,6 +65,15 @@ def run_chunk(fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]]) -> list[
     return [fn(*t) for t in tasks]
 
 
+def _while_workers_run() -> None:
+    """Work for this process while the workers run: import scipy.stats (about a second) for the
+    confidence intervals that follow. Only now, in a thread: every worker process has been
+    started by then (a fork while a thread imports would copy a held import lock)."""
+    from mqsim.analysis.statistics import preload
+
+    preload()
+
+
 def chunks(n_tasks: int, n_chunks: int) -> list[range]:
     """``range(n_tasks)`` cut into ``n_chunks`` (at most ``n_tasks``) consecutive pieces of nearly equal length."""
     n_chunks = max(1, min(n_chunks, n_tasks))
@@ -257,6 +266,7 @@ class Runner:
             ex = self._pool()
             pieces = chunks(len(tasks), CHUNKS_PER_WORKER * self.n_jobs)
             futures: dict[Future, range] = {ex.submit(run_chunk, fn, [tasks[i] for i in r]): r for r in pieces}
+            _while_workers_run()
             try:
                 for f in as_completed(futures):
                     r = futures[f]

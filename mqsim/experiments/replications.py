@@ -400,9 +400,6 @@ def replicate(scenario: Scenario, n: int = 10, seed: int = 0, horizon: float = 1
     per_run = budget.check_run(sc, horizon, 0.0 if warmup == "auto" else warmup, where="replicate")
     budget.warn_overload(sc, "replicate")
     info = None
-    from mqsim.analysis.statistics import preload
-
-    preload()  # scipy.stats, for the intervals, while the runs go on
     with Runner(executor, n_jobs=n_jobs, progress=progress) as run:
         if warmup == "auto":
             info = _auto_warmups(run, [sc], seed, horizon, warmup_series, warmup_pilots)[0]

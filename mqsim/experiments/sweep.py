@@ -114,9 +114,6 @@ def sweep(scenario: Scenario, grid: Mapping[str, Iterable[Any]], replications: i
 
     if warmup_series not in SERIES:
         raise ValueError(f"warmup_series: must be one of {', '.join(SERIES)}, got {warmup_series!r}")
-    from mqsim.analysis.statistics import preload
-
-    preload()  # scipy.stats, for the intervals, while the runs go on
     with Runner(executor, n_jobs=n_jobs, progress=progress) as run:
         if warmup == "auto":
             infos = _auto_warmups(run, scs, seed, horizon, warmup_series, warmup_pilots)

@@ -463,3 +463,16 @@ def test_the_cache_is_flushed_when_a_kernel_module_changes(tmp_path, monkeypatch
     (tmp_path / "kmod_b.py").write_text("K = 2\n")  # a module f does not live in changes
     assert check() is True
     assert check() is False
+
+
+@given(sc=scenarios(), seed=st.integers(0, 2**32), horizon=st.floats(20.0, 120.0))
+@settings(max_examples=40)
+def test_every_draw_is_checked_before_its_event(sc, seed, horizon):
+    """With streams handed over one value at a time, an event that draws more than the kernel
+    checked would read past a stream's end (the driver raises) or change the sample path."""
+    fast_streams.STRESS = True
+    try:
+        a, b = both(sc, horizon, seed, trace=False)
+    finally:
+        fast_streams.STRESS = False
+    assert_identical(a, b, trace=False)

@@ -151,6 +151,9 @@ class _Run:
         K = _kernel()
         while True:
             status = K.run(self.S, self.horizon)
+            if (self.S.spos > self.S.slen).any():  # a safety net: the kernel's checks say this cannot happen
+                raise RuntimeError("fast engine: a random stream was read past its end (an internal error; "
+                                   "please report it with the scenario); use engine='simpy'")
             if status == L.ST_DONE:
                 return
             ist = self.S.ist

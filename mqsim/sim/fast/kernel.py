@@ -238,16 +238,18 @@ def short(S, s, n):  # pragma: no cover - compiled
 
 
 @njit(**KERNEL)
-def short_copies(S, k, i, c, n):  # pragma: no cover - compiled
-    """Stream check for the copies queue ``k``'s events may publish: the stage-service streams
-    of producer ``i`` (every class if ``c < 0``) at each of ``k``'s targets."""
+def short_copies(S, k, n):  # pragma: no cover - compiled
+    """Stream check for the copies an event at queue ``k`` may publish: the stage-service
+    streams of every (producer, class) at each of ``k``'s targets (a publish there may drop the
+    head of its queue, a message of any class, and dead-letter it onwards)."""
+    if S.tgt_ptr[k + 1] == S.tgt_ptr[k]:
+        return False
     for q in range(S.tgt_ptr[k], S.tgt_ptr[k + 1]):
         t = S.tgt_idx[q]
-        lo = 0 if c < 0 else c
-        hi = S.cls_tab.shape[2] if c < 0 else c + 1
-        for cc in range(lo, hi):
-            if short(S, S.cls_tab[t, i, cc, CT_SSVC], n):
-                return True
+        for i in range(S.cls_tab.shape[1]):
+            for c in range(S.cls_tab.shape[2]):
+                if short(S, S.cls_tab[t, i, c, CT_SSVC], n):
+                    return True
     return False
 
 
@@ -263,7 +265,7 @@ def needs(S, kind, idx):  # pragma: no cover - compiled
         for kk in range(pc[idx, PC_NCLS]):
             if short(S, pc[idx, PC_SVC0] + kk, b):
                 return ST_STREAM, 0
-        if S.tgt_ptr[1] > 0 and short_copies(S, np.int64(0), idx, np.int64(-1), b):
+        if short_copies(S, np.int64(0), b):
             return ST_STREAM, 0
         return ST_DONE, b * S.node_cfg.shape[0]
     k = S.cons_cfg[idx, CC_NODE] if kind != ENT_TIMER else idx
@@ -275,7 +277,7 @@ def needs(S, kind, idx):  # pragma: no cover - compiled
         c = np.int64(S.mi[M_CLS, x])
         if short(S, S.cons_cfg[idx, CC_OUT_S], 1) or short(S, S.node_cfg[k, NC_ROUTE_S], 1) \
                 or short(S, S.cls_tab[k, i, c, CT_RSVC], 1) \
-                or (S.tgt_ptr[k + 1] > S.tgt_ptr[k] and short_copies(S, k, i, c, np.int64(2))):
+                or short_copies(S, k, np.int64(2)):
             return ST_STREAM, 0
         return ST_DONE, S.node_cfg.shape[0] + 1
     if kind == ENT_FAIL:
@@ -289,15 +291,14 @@ def needs(S, kind, idx):  # pragma: no cover - compiled
             for c in range(S.cls_tab.shape[2]):
                 if short(S, S.cls_tab[k, i, c, CT_RSVC], n):
                     return ST_STREAM, 0
-            if short_copies(S, k, np.int64(i), np.int64(-1), n):
-                return ST_STREAM, 0
+        if short_copies(S, k, n):
+            return ST_STREAM, 0
         return ST_DONE, held * S.node_cfg.shape[0] + 1
     if S.node_cfg[k, NC_DL] < 0:  # a TTL timer that cannot dead-letter
         return ST_DONE, 0
     ready = S.nst[k, NS_READY]
-    for i in range(S.prod_cfg.shape[0]):
-        if short_copies(S, k, np.int64(i), np.int64(-1), max(ready, np.int64(1))):
-            return ST_STREAM, 0
+    if short_copies(S, k, max(ready, np.int64(1))):
+        return ST_STREAM, 0
     return ST_DONE, ready * S.node_cfg.shape[0]
 
 

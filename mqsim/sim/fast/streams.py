@@ -31,6 +31,9 @@ MAX_BLOCKS = 64
 #: bound on the random-number buffers of all streams together (bytes), unless an event needs more
 BUFFER_BYTES = 16 << 20
 
+#: test switch: refill streams with exactly the values the kernel asks for (see Streams.fill)
+STRESS = False
+
 #: distributions whose ``sample(rng, n)`` is one sequential draw from the generator, so that
 #: ``sample(rng, m * BLOCK)`` equals ``m`` calls of ``sample(rng, BLOCK)`` (checked by
 #: tests/sim/test_fast_identity.py); others (e.g. HyperExponential, which draws two arrays per
@@ -127,6 +130,7 @@ class Streams:
         self.rngs: list[np.random.Generator | None] = []
         self.luts: list[np.ndarray | None] = []
         self.nblocks: list[int] = []
+        self.spare: dict[int, np.ndarray] = {}  # drawn, not yet handed to the kernel (STRESS only)
         self.max_blocks = MAX_BLOCKS
         self.buf = np.empty((0, 0))
         self.pos = np.zeros(0, dtype=np.int64)
@@ -175,18 +179,25 @@ class Streams:
 
     def fill(self, s: int, want: int = 1) -> None:
         """Top up stream ``s`` so that it holds at least ``want`` unread values (growing the
-        buffer if one stream needs more than a row holds)."""
+        buffer if one stream needs more than a row holds). With :data:`STRESS` on, hand the
+        kernel exactly what it asked for (the rest waits in :attr:`spare`): every event then
+        depends on the kernel's checks of what it may draw (a test of those checks)."""
         rem = int(self.len[s] - self.pos[s])
-        nb = min(max(1, 2 * self.nblocks[s]), self.max_blocks)
-        nb = max(nb, math.ceil(max(want - rem, 1) / BLOCK))
-        self.nblocks[s] = min(nb, self.max_blocks)
-        source = self.sources[s]
-        if source is not None:
-            vals = source.take(nb * BLOCK)
-            if rem + len(vals) < want:  # a finite stream ended: "no more values"
-                vals = np.concatenate([vals, np.full(want - rem - len(vals), END)])
-        else:
-            vals = self._draw(s, nb)
+        short = max(want - rem, 1)
+        spare = self.spare.get(s, np.empty(0))
+        if len(spare) < short:
+            nb = min(max(1, 2 * self.nblocks[s]), self.max_blocks)
+            nb = max(nb, math.ceil((short - len(spare)) / BLOCK))
+            self.nblocks[s] = min(nb, self.max_blocks)
+            source = self.sources[s]
+            if source is not None:
+                vals = source.take(nb * BLOCK)
+                if len(spare) + len(vals) < short:  # a finite stream ended: "no more values"
+                    vals = np.concatenate([vals, np.full(short - len(spare) - len(vals), END)])
+            else:
+                vals = self._draw(s, nb)
+            spare = np.concatenate([spare, vals]) if len(spare) else vals
+        vals, self.spare[s] = (spare[:short], spare[short:]) if STRESS else (spare, np.empty(0))
         width = self.buf.shape[1]
         if rem + len(vals) > width:
             new_w = BLOCK * (1 << math.ceil(math.log2(math.ceil((rem + len(vals)) / BLOCK))))
