@@ -147,7 +147,7 @@ def dispatch(S, now, k):  # pragma: no cover - compiled
 
 
 # ---- ready messages with a TTL ------------------------------------------------------------------
-@njit(**KERNEL)
+@njit(**KERNEL, inline="always")
 def arm(S, now, k):  # pragma: no cover - compiled
     """Schedule an expiry timer (URGENT) at queue ``k``'s earliest deadline unless one is due no later."""
     st = S.nst
@@ -273,7 +273,7 @@ def settle_drop(S, now, k, mid, cause):  # pragma: no cover - compiled
         publish_copy(S, now, copy)
 
 
-@njit(**KERNEL)
+@njit(**KERNEL, inline="always")
 def expire_due(S, now, k):  # pragma: no cover - compiled
     """Expiry timer of queue ``k``: every ready message whose deadline has passed expires now."""
     st = S.nst
@@ -296,7 +296,7 @@ def expire_due(S, now, k):  # pragma: no cover - compiled
 
 
 # ---- back to the queue ------------------------------------------------------------------------
-@njit(**KERNEL)
+@njit(**KERNEL, inline="always")
 def give_back(S, now, k, mid):  # pragma: no cover - compiled
     """A delivered message returns to queue ``k`` (nack with requeue, or its consumer crashed),
     or leaves if it reached the delivery limit; requeue keeps the original expiry."""
