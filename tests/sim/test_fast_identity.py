@@ -476,3 +476,15 @@ def test_every_draw_is_checked_before_its_event(sc, seed, horizon):
     finally:
         fast_streams.STRESS = False
     assert_identical(a, b, trace=False)
+
+
+def test_a_model_field_the_fast_engine_does_not_know_is_named(monkeypatch):
+    """A feature added to the model later (e.g. broker restarts) falls back to SimPy until the
+    fast engine implements it, instead of being ignored."""
+    sc = mq.Scenario(**BASE)
+    assert driver.unsupported(sc) is None
+    monkeypatch.setitem(driver.KNOWN_FIELDS, "Queue", driver.KNOWN_FIELDS["Queue"] - {"ttl"})
+    assert driver.unsupported(sc) is None  # at its default: nothing to implement
+    sc2 = mq.Scenario(producers=BASE["producers"], queue=mq.Queue(ttl=3.0), consumers=BASE["consumers"])
+    assert "queue.ttl" in driver.unsupported(sc2)
+    assert mq.sim.run.choose_engine(sc2, "auto") == "simpy"

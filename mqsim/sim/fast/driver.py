@@ -95,12 +95,47 @@ def unsupported(scenario: Any, *, handlers: Any = None) -> str | None:
         return f"scenario: must be a mqsim.Scenario, got {type(scenario).__name__} (Kafka scenarios run on their own loop)"
     if handlers and any(handlers.values() if isinstance(handlers, dict) else [handlers]):
         return "event handlers (publish/deliver/ack/... hooks) are not supported by the fast engine"
+    new = _unknown_fields(scenario)
+    if new:
+        return f"{new} is not supported by the fast engine yet"
     for p in scenario.producers:
         tr = getattr(p, "trace", None)
         if tr is not None and p.batch != 1 and (tr.priorities is not None or tr.services is not None):
             return (f"producer {p.name!r}: a replayed trace with per-message priorities or services and batch "
                     f"publishing (batch={p.batch!r}) is not supported by the fast engine (each message would "
                     f"read the trace row of its publish count, past the trace's end)")
+    return None
+
+
+#: the model fields the fast engine implements, per part of a scenario; a field the model gains
+#: later (set to anything but its default) makes :func:`unsupported` say so, rather than the
+#: engine ignoring it
+KNOWN_FIELDS = {
+    "Scenario": {"producers", "queue", "consumers", "name", "stages", "routes"},
+    "Producer": {"name", "rate", "interarrival", "priority", "service", "ttl", "batch", "schedule", "trace"},
+    "Queue": {"max_priority", "max_length", "overflow", "ttl", "delivery_limit", "dead_letter"},
+    "Consumers": {"count", "service", "prefetch", "service_by", "nack", "reject", "auto_ack", "failure", "requeue"},
+    "Stage": {"name", "queue", "consumers"},
+}
+
+
+def _unknown_fields(sc: Scenario) -> str | None:
+    """``"part.field"`` of the first field set to a non-default value that the fast engine does
+    not know, or None."""
+    import dataclasses
+
+    parts: list[Any] = [sc, *sc.producers, sc.queue, sc.consumers]
+    for st in sc.stages:
+        parts += [st, st.queue, st.consumers]
+    for obj in parts:
+        known = KNOWN_FIELDS.get(type(obj).__name__, set())
+        for f in dataclasses.fields(obj):
+            if f.name in known:
+                continue
+            default = f.default if f.default is not dataclasses.MISSING else (
+                f.default_factory() if f.default_factory is not dataclasses.MISSING else dataclasses.MISSING)
+            if default is dataclasses.MISSING or getattr(obj, f.name) != default:
+                return f"{type(obj).__name__.lower()}.{f.name}"
     return None
 
 
