@@ -124,12 +124,12 @@ def confidence_interval(x: Iterable[float], confidence: float = 0.95) -> tuple[f
     m = float(a.mean())
     if n < 2:
         return (m, math.nan, math.nan)
-    h = float(_t_quantile(0.5 + confidence / 2, n - 1) * a.std(ddof=1) / math.sqrt(n))
+    h = float(_t_ppf(0.5 + confidence / 2, n - 1) * a.std(ddof=1) / math.sqrt(n))
     return (m, m - h, m + h)
 
 
 @lru_cache(maxsize=256)
-def _t_quantile(p: float, df: int) -> float:
+def _t_ppf(p: float, df: int) -> float:
     """Student-t quantile (scipy), remembered: a table of intervals asks for the same few."""
     from scipy import stats
 
