@@ -1,7 +1,10 @@
 """Engine benchmark: messages per second and peak memory, every engine side by side.
 
 Systems: M/M/1 (rho = 0.9) and M/M/4 with two priority classes (50/50, non-preemptive,
-rho = 0.9), at 10^5, 10^6 and 10^7 messages. Engines:
+rho = 0.9), at 10^5, 10^6 and 10^7 messages; and "features", the broker features at once (see
+:func:`feature_scenario`): two priorities, 4 consumers with prefetch 10, 10 % of processing
+attempts nacked (requeued at the head), a 20 s queue TTL, a dead-letter stage with its own
+consumer, and consumer crashes (up 500 s, repair 10 s on average), offered load 0.8. Engines:
 
   limit         a minimal numba event loop for the same system (benchmarks/limit_loop.py):
                 the speed limit the fast engine is measured against
@@ -9,7 +12,10 @@ rho = 0.9), at 10^5, 10^6 and 10^7 messages. Engines:
   fast-summary  the fast engine with records="summary" (running statistics, flat memory)
   simpy         mqsim's SimPy engine (long-lived processes), full records
   simpy-summary the SimPy engine with records="summary"
-  per-message   an idiomatic SimPy model: a PriorityResource and one process per message
+  per-message   an idiomatic SimPy model: a PriorityResource and one process per message (for
+                "features": a PreemptiveResource whose crash processes preempt a consumer, a
+                TTL race on each request, a nack loop and a dead-letter resource; no
+                prefetch windows, so it does less than the engines do)
   ciw           Ciw (an independent simulation library)
 
 Every (engine, system, size) runs in its own subprocess: imports, a small warm-up run (so
@@ -29,6 +35,7 @@ cache numba wrote (warm; numba ``cache=True``).
     python benchmarks/bench_engines.py                  # everything, ~5 minutes on 2 cores
     python benchmarks/bench_engines.py --quick          # 10^5 and 10^6 only
     python benchmarks/bench_engines.py --sizes 1e6 --engines fast,limit,simpy --repeats 5
+    python benchmarks/bench_engines.py --systems features --sizes 1e5,1e6 --engines fast,simpy,per-message
 """
 
 from __future__ import annotations
@@ -45,8 +52,29 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ENGINES = ("limit", "fast", "fast-summary", "simpy", "simpy-summary", "per-message", "ciw")
-SYSTEMS = {"M/M/1": (1, 1), "M/M/4 2prio": (4, 2)}  # (consumers, producers)
+SYSTEMS = {"M/M/1": (1, 1), "M/M/4 2prio": (4, 2), "features": (4, 2)}  # (consumers, producers)
 RHO, MU = 0.9, 1.0
+#: the broker-feature system: offered load, nack probability, TTL (s), failures (s)
+F_RHO, F_NACK, F_TTL, F_UP, F_REPAIR = 0.8, 0.1, 20.0, 500.0, 10.0
+
+
+def feature_scenario():
+    """The "features" system as a :class:`mqsim.Scenario` (imported lazily, like every engine)."""
+    import mqsim as mq
+
+    c, _ = SYSTEMS["features"]
+    lam = F_RHO * c * MU * (1 - F_NACK)  # each message needs 1 / (1 - nack) services on average
+    return mq.Scenario(
+        producers=[mq.Producer("hi", rate=lam / 2, priority=5), mq.Producer("lo", rate=lam / 2, priority=1)],
+        queue=mq.Queue(max_priority=10, ttl=F_TTL, dead_letter="dlq"),
+        consumers=mq.Consumers(c, service=mq.dist.Exponential(mean=1 / MU), prefetch=10, nack=F_NACK,
+                               failure=mq.Failure(mq.dist.Exponential(mean=F_UP), mq.dist.Exponential(mean=F_REPAIR))),
+        stages=[mq.Stage("dlq", consumers=mq.Consumers(1, service=mq.dist.Exponential(mean=0.05)))])
+
+
+def arrival_rate(system: str) -> float:
+    c, _ = SYSTEMS[system]
+    return F_RHO * c * MU * (1 - F_NACK) if system == "features" else RHO * c * MU
 
 
 # ---- the child: one engine, one system, one size ------------------------------------------
@@ -70,7 +98,9 @@ def _reset_peak() -> bool:
 def _runner(engine: str, system: str):
     """A function horizon, seed -> number of messages simulated."""
     c, P = SYSTEMS[system]
-    lam = RHO * c * MU
+    lam = arrival_rate(system)
+    if system == "features":
+        return _feature_runner(engine)
     if engine == "limit":
         sys.path.insert(0, str(HERE))
         from limit_loop import limit_loop
@@ -137,9 +167,77 @@ def _runner(engine: str, system: str):
     raise ValueError(engine)
 
 
+def _feature_runner(engine: str):
+    """A function horizon, seed -> messages simulated, for the "features" system."""
+    if engine in ("fast", "fast-summary", "simpy", "simpy-summary"):
+        from mqsim import simulate
+
+        sc = feature_scenario()
+        eng, _, rec = engine.partition("-")
+        return lambda horizon, seed: simulate(sc, horizon, seed=seed, engine=eng, trace=False,
+                                              records=rec or "full").counts()["published"]
+    if engine == "per-message":
+        return _feature_per_message
+    raise ValueError(f"{engine}: not run on the broker-feature system")
+
+
+def _feature_per_message(horizon: float, seed: int) -> int:
+    """The broker features in idiomatic per-message SimPy (see the module docstring)."""
+    import numpy as np
+    import simpy
+
+    c, _ = SYSTEMS["features"]
+    lam = arrival_rate("features")
+    env = simpy.Environment()
+    cons = simpy.PreemptiveResource(env, capacity=c)
+    dlq = simpy.Resource(env, capacity=1)
+    rng = np.random.default_rng(seed)
+    count = [0]
+
+    def dead_letter():
+        with dlq.request() as req:
+            yield req
+            yield env.timeout(rng.exponential(0.05))
+
+    def message(prio: int):
+        t0 = env.now
+        while True:
+            with cons.request(priority=-prio, preempt=False) as req:
+                left = F_TTL - (env.now - t0)
+                got = yield req | env.timeout(max(left, 0.0))
+                if req not in got:  # the TTL ran out while it waited
+                    env.process(dead_letter())
+                    return
+                try:
+                    yield env.timeout(rng.exponential(1 / MU))
+                except simpy.Interrupt:  # its consumer crashed: back to the queue
+                    continue
+                if rng.random() >= F_NACK:
+                    return  # acked
+
+    def producer(prio: int):
+        while True:
+            yield env.timeout(rng.exponential(2 / lam))
+            count[0] += 1
+            env.process(message(prio))
+
+    def failures():
+        while True:
+            yield env.timeout(rng.exponential(F_UP))
+            with cons.request(priority=-1000, preempt=True) as req:  # the crash takes a consumer
+                yield req
+                yield env.timeout(rng.exponential(F_REPAIR))
+
+    for prio in (5, 1):
+        env.process(producer(prio))
+    for _ in range(c):
+        env.process(failures())
+    env.run(until=horizon)
+    return count[0]
+
+
 def child(engine: str, system: str, size: float, repeats: int, traced: bool) -> dict:
-    c, _ = SYSTEMS[system]
-    horizon = size / (RHO * c * MU)
+    horizon = size / arrival_rate(system)
     run = _runner(engine, system)
     run(min(horizon, 200.0), 12345)  # warm-up: imports, numba compile or cache load, caches
     times, cpu, msgs, growth = [], [], [], []
@@ -250,7 +348,7 @@ def main() -> None:
     for system in systems:
         for size in sizes:
             for engine in engines:
-                if size > caps.get(engine, float("inf")):
+                if size > caps.get(engine, float("inf")) or (system == "features" and engine in ("limit", "ciw")):
                     continue
                 traced = engine in ("limit", "fast", "fast-summary")
                 reps = args.repeats if traced or size < 1e7 else 1

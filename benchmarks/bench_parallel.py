@@ -10,6 +10,16 @@ processes, no dashboard) is timed with its start-up included, as a user sees it;
 the ``dask`` extra is not installed.
 
     python benchmarks/bench_parallel.py [--replications 16] [--messages 60000] [--jobs N] [--repeats 3]
+
+``--sweep`` measures instead the parallel efficiency of a sweep: 20 points (``consumers.count``
+3..22 of the reference scenario, M/M/c) x 20 replications of about 10^5 messages each, on a
+process pool with every core, once with full records (the default: exact metrics) and once with
+``records="summary"``. Efficiency = the sweep's throughput (messages simulated per second of
+wall-clock time) / (single-run fast-engine throughput measured in the same process x cores);
+1.0 would be every core simulating all the time with no overhead. The sweep's table must be
+identical with the sequential executor (checked on a smaller grid).
+
+    python benchmarks/bench_parallel.py --sweep [--points 20] [--replications 20] [--messages 100000]
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -34,6 +45,43 @@ def timed(sc: mq.Scenario, n: int, horizon: float, **kw) -> tuple[float, pd.Data
     return time.perf_counter() - t0, reps.runs
 
 
+def single_run_rate(sc: mq.Scenario, horizon: float, runs: int = 5) -> float:
+    """Messages per second of wall-clock time of one fast-engine run (median of ``runs``)."""
+    mq.simulate(sc, horizon / 100, seed=0, engine="fast")  # numba's cache loaded
+    rates = []
+    for s in range(runs):
+        t = time.perf_counter()
+        n = mq.simulate(sc, horizon, horizon / 10, seed=s, engine="fast", trace=False).counts()["published"]
+        rates.append(n / (time.perf_counter() - t))
+    return statistics.median(rates)
+
+
+def sweep_efficiency(args: argparse.Namespace) -> None:
+    """The --sweep benchmark (see the module docstring)."""
+    jobs = resolve_n_jobs(args.jobs)
+    sc = mq.load_yaml(str(ROOT / "examples" / "reference.yaml"))
+    horizon = args.messages / sc.arrival_rate
+    grid = {"consumers.count": list(range(3, 3 + args.points))}
+    kw = {"replications": args.replications, "seed": 7, "horizon": horizon, "warmup": horizon / 10, "progress": False}
+    small = {"consumers.count": grid["consumers.count"][:3]}
+    for rec in ("full", "summary"):  # the pool and the sequential path agree exactly
+        a = mq.sweep(sc, small, executor="sequential", records=rec, **{**kw, "replications": 3})
+        b = mq.sweep(sc, small, executor="process", n_jobs=jobs, records=rec, **{**kw, "replications": 3})
+        pd.testing.assert_frame_equal(a, b)
+    total = args.points * args.replications * sc.arrival_rate * horizon
+    print(f"sweep: {args.points} points x {args.replications} replications x ~{args.messages:,} messages (M/M/c), "
+          f"{jobs} workers on {os.cpu_count()} CPUs; load average before: {os.getloadavg()[0]:.2f}")
+    for rec in ("full", "summary"):
+        single = single_run_rate(sc, horizon)
+        t = time.perf_counter()
+        mq.sweep(sc, grid, executor="process", n_jobs=jobs, records=rec, **kw)
+        dt = time.perf_counter() - t
+        eff = total / dt / (single * jobs)
+        print(f"  records={rec:<8} {dt:6.2f} s  {total / dt / 1e6:5.2f} M msg/s; single fast run "
+              f"{single / 1e6:5.2f} M msg/s; parallel efficiency {eff:.2f}")
+    print("results: identical on the pool and in this process (same seeds)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--replications", type=int, default=16)
@@ -41,7 +89,16 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=None, help="workers (default: every core)")
     ap.add_argument("--repeats", type=int, default=3, help="timings per executor (the median is reported)")
     ap.add_argument("--no-dask", action="store_true")
+    ap.add_argument("--sweep", action="store_true", help="the sweep-efficiency benchmark instead")
+    ap.add_argument("--points", type=int, default=20, help="--sweep: grid points")
     args = ap.parse_args()
+    if args.sweep:
+        if "--replications" not in " ".join(sys.argv):
+            args.replications = 20
+        if "--messages" not in " ".join(sys.argv):
+            args.messages = 100_000
+        sweep_efficiency(args)
+        return
     jobs = resolve_n_jobs(args.jobs)
     sc = mq.load_yaml(str(ROOT / "examples" / "reference.yaml"))
     horizon = args.messages / sc.arrival_rate

@@ -104,9 +104,17 @@ class JourneyFolder:
     def fold(self, ids: np.ndarray, parent: np.ndarray, child: np.ndarray, producer: np.ndarray,
              t_publish: np.ndarray, t_start: np.ndarray, t_done: np.ndarray, outcome: np.ndarray,
              prior: np.ndarray, deliveries: np.ndarray) -> dict[str, np.ndarray]:
-        """Feed hops (arrays in id order; ``child``: id of the hop's route copy, -1 for none)."""
+        """Feed hops (arrays in id order; ``child``: id of the hop's route copy, -1 for none).
+
+        A producer's message that goes no further (no parent, no route copy) is a journey of
+        one hop: those are done in bulk, the others one by one; the journeys come out in the
+        order of their last hops either way."""
+        parent, child, outcome = np.asarray(parent), np.asarray(child), np.asarray(outcome)
+        single = (parent < 0) & (child < 0)
+        rest = np.flatnonzero(~single)
         out: list[tuple[Any, ...]] = []
-        for m in range(len(ids)):
+        at: list[int] = []  # the hop each journey in `out` ended at
+        for m in rest.tolist():
             state: list[Any]
             if parent[m] < 0:
                 state = [t_publish[m], 0.0, t_start[m] == t_start[m], int(producer[m]), 0]
@@ -124,7 +132,31 @@ class JourneyFolder:
                 o = int(outcome[m])
                 end = math.nan if o in (_IN_FLIGHT, _READY) else t_done[m]
                 out.append((state[0], state[0] + state[1] if state[2] else math.nan, end, o, state[3], 1 + state[4]))
-        return _as_arrays(out)
+                at.append(m)
+        return _merge(_single_hops(single, producer, t_publish, t_start, t_done, outcome, prior, deliveries),
+                      np.flatnonzero(single), _as_arrays(out), np.asarray(at, dtype=np.int64))
+
+
+def _single_hops(sel: np.ndarray, producer: np.ndarray, t_publish: np.ndarray, t_start: np.ndarray,
+                 t_done: np.ndarray, outcome: np.ndarray, prior: np.ndarray,
+                 deliveries: np.ndarray) -> dict[str, np.ndarray]:
+    """Journeys of one hop, with the operations :meth:`JourneyFolder.fold` does one at a time."""
+    tp, ts = np.asarray(t_publish, dtype=float)[sel], np.asarray(t_start, dtype=float)[sel]
+    o = np.asarray(outcome, dtype=np.int64)[sel]
+    started = ts == ts
+    wait = 0.0 + (ts - tp - np.asarray(prior, dtype=float)[sel])
+    return {"t_publish": tp, "t_start": np.where(started, tp + wait, np.nan),
+            "t_done": np.where((o == _IN_FLIGHT) | (o == _READY), np.nan, np.asarray(t_done, dtype=float)[sel]),
+            "outcome": o, "producer": np.asarray(producer, dtype=np.int64)[sel],
+            "deliveries": 1 + np.maximum(np.asarray(deliveries, dtype=np.int64)[sel] - 1, 0)}
+
+
+def _merge(a: dict[str, np.ndarray], a_at: np.ndarray, b: dict[str, np.ndarray], b_at: np.ndarray) -> dict[str, np.ndarray]:
+    """Two sets of journeys in the order of the hops they ended at."""
+    if not len(b_at):
+        return a
+    order = np.argsort(np.concatenate([a_at, b_at]), kind="stable")
+    return {k: np.concatenate([a[k], b[k]])[order] for k in a}
 
 
 def _as_arrays(rows: list[tuple[Any, ...]]) -> dict[str, np.ndarray]:

@@ -138,11 +138,20 @@ def summary_frame(result: Any, by: tuple[str, ...] = ("producer", "priority")) -
     a_end = np.asarray(rec.a_end, dtype=float)
     counts = [sc.node(k)[1].count for k in range(len(sc.node_names))]
 
+    every: dict[int, dict[str, Any]] = {}  # rows over every message, by number of servers
+
     def hops(mask: np.ndarray | None, servers: int) -> dict[str, Any]:
+        if mask is not None and mask.all():  # a group of every message: the same numbers, computed once
+            mask = None
+        if mask is None and servers in every:
+            return every[servers]
         sel = slice(None) if mask is None else mask
         att = (a_start, a_end) if mask is None else (a_start[mask[a_mid]], a_end[mask[a_mid]])
-        return window_metrics(a["t_publish"][sel], a["t_start"][sel], a["t_done"][sel], a["outcome"][sel], t0, t1,
-                              servers, prior=a["prior"][sel], deliveries=a["deliveries"][sel], attempts=att)
+        row = window_metrics(a["t_publish"][sel], a["t_start"][sel], a["t_done"][sel], a["outcome"][sel], t0, t1,
+                             servers, prior=a["prior"][sel], deliveries=a["deliveries"][sel], attempts=att)
+        if mask is None:
+            every[servers] = row
+        return row
 
     end_to_end = _journey_rows(a, sc, t0, t1, (a_mid, a_start, a_end)) if getattr(sc, "stages", ()) else None
     rows = [{"group": "all", "key": "all", **(end_to_end(None) if end_to_end else hops(None, sum(counts)))}]

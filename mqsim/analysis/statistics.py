@@ -4,7 +4,10 @@ intervals, batch means and autocorrelation. Pure functions of arrays of values.
 
 from __future__ import annotations
 
+import importlib
 import math
+import sys
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
@@ -12,7 +15,8 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["confidence_interval", "running_ci", "replications_needed", "naive_ci", "batch_means", "autocorrelation"]
+__all__ = ["confidence_interval", "running_ci", "replications_needed", "naive_ci", "batch_means", "autocorrelation",
+           "preload"]
 
 
 def _t_quantile(confidence: float, df: np.ndarray | int) -> Any:
@@ -120,7 +124,22 @@ def confidence_interval(x: Iterable[float], confidence: float = 0.95) -> tuple[f
     m = float(a.mean())
     if n < 2:
         return (m, math.nan, math.nan)
+    h = float(_t_ppf(0.5 + confidence / 2, n - 1) * a.std(ddof=1) / math.sqrt(n))
+    return (m, m - h, m + h)
+
+
+@lru_cache(maxsize=256)
+def _t_ppf(p: float, df: int) -> float:
+    """Student-t quantile (scipy), remembered: a table of intervals asks for the same few."""
     from scipy import stats
 
-    h = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * a.std(ddof=1) / math.sqrt(n))
-    return (m, m - h, m + h)
+    return stats.t.ppf(p, df)
+
+
+def preload() -> None:
+    """Import scipy.stats in a background thread (it takes about a second), e.g. while worker
+    processes simulate, so the confidence intervals that follow do not wait for it."""
+    import threading
+
+    if "scipy.stats" not in sys.modules:
+        threading.Thread(target=importlib.import_module, args=("scipy.stats",), daemon=True).start()

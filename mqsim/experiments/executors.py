@@ -26,6 +26,12 @@ a ``concurrent.futures``     used as given (left running), e.g. a ``ThreadPoolEx
 ``Executor``                 an MPI / cloud executor
 ===========================  =================================================================
 
+A batch goes to the workers in **chunks**: each worker call runs several work units in a row
+(:func:`run_chunk`), so what a call costs besides the work (pickling the scenario and the
+results, a round trip to the worker) is paid once per chunk, not once per run. A batch is cut
+into about :data:`CHUNKS_PER_WORKER` chunks per worker (enough to even out the load); results
+come back in submission order whatever the chunking.
+
 Worker processes that are *spawned* (Dask's workers always; a process pool where the start
 method is ``spawn`` or ``forkserver``, as on macOS and Windows) import the script that started
 them again. A script that runs an experiment at its top level, outside
@@ -45,10 +51,34 @@ from typing import Any, Callable, Sequence
 
 from mqsim.experiments.progress import progress_bar
 
-__all__ = ["Runner", "resolve_n_jobs", "SEQUENTIAL_BELOW", "EXECUTOR_NAMES"]
+__all__ = ["Runner", "resolve_n_jobs", "SEQUENTIAL_BELOW", "EXECUTOR_NAMES", "CHUNKS_PER_WORKER", "run_chunk",
+           "chunks"]
 
 #: an ``"auto"`` batch simulating fewer messages than this (about a second of work) runs in-process
 SEQUENTIAL_BELOW = 150_000
+#: chunks a batch is cut into per worker (more: better load balance; fewer: less overhead)
+CHUNKS_PER_WORKER = 4
+
+
+def run_chunk(fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]]) -> list[Any]:
+    """``[fn(*t) for t in tasks]``: one worker call for several work units (top-level, picklable)."""
+    return [fn(*t) for t in tasks]
+
+
+def _while_workers_run() -> None:
+    """Work for this process while the workers run: import scipy.stats (about a second) for the
+    confidence intervals that follow. Only now, in a thread: every worker process has been
+    started by then (a fork while a thread imports would copy a held import lock)."""
+    from mqsim.analysis.statistics import preload
+
+    preload()
+
+
+def chunks(n_tasks: int, n_chunks: int) -> list[range]:
+    """``range(n_tasks)`` cut into ``n_chunks`` (at most ``n_tasks``) consecutive pieces of nearly equal length."""
+    n_chunks = max(1, min(n_chunks, n_tasks))
+    bounds = [n_tasks * i // n_chunks for i in range(n_chunks + 1)]
+    return [range(a, b) for a, b in zip(bounds, bounds[1:])]
 EXECUTOR_NAMES = ("auto", "sequential", "process", "dask")
 
 
@@ -234,11 +264,14 @@ class Runner:
                     bar.update(1)
                 return out
             ex = self._pool()
-            futures: dict[Future, int] = {ex.submit(fn, *t): i for i, t in enumerate(tasks)}
+            pieces = chunks(len(tasks), CHUNKS_PER_WORKER * self.n_jobs)
+            futures: dict[Future, range] = {ex.submit(run_chunk, fn, [tasks[i] for i in r]): r for r in pieces}
+            _while_workers_run()
             try:
                 for f in as_completed(futures):
-                    out[futures[f]] = f.result()
-                    bar.update(1)
+                    r = futures[f]
+                    out[r.start:r.stop] = f.result()
+                    bar.update(len(r))
             except BaseException:
                 for f in futures:
                     f.cancel()

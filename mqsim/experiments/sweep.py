@@ -17,6 +17,7 @@ from mqsim.experiments.replications import (
     _check_window,
     _metric_lists,
     _runs_frame,
+    check_summary_records,
     replication_seed,
     run_replication,
 )
@@ -71,7 +72,7 @@ def sweep(scenario: Scenario, grid: Mapping[str, Iterable[Any]], replications: i
           horizon: float = 10_000.0, warmup: float | str = 0.0, *, by: tuple[str, ...] = ("priority",),
           confidence: float = 0.95, extra_metrics: Sequence[str] = (), warmup_series: str = "queue",
           warmup_pilots: int = 5, executor: Any = None, n_jobs: int | None = None,
-          progress: bool | None = None) -> "pd.DataFrame":
+          progress: bool | None = None, records: str = "full") -> "pd.DataFrame":
     """Replicate ``scenario`` at every point of the full-factorial ``grid`` of dotted paths.
 
     Common random numbers: replication ``r`` uses the same seed at every point, and streams are
@@ -82,6 +83,8 @@ def sweep(scenario: Scenario, grid: Mapping[str, Iterable[Any]], replications: i
     ``exact``) wherever :func:`mqsim.theory.for_scenario` applies (NaN elsewhere).
     ``warmup="auto"``: an MSER-5 warm-up per point from ``warmup_pilots`` pilot runs (as in
     :func:`replicate`; adds a ``warmup`` column, seconds).
+    records: ``"full"`` (default) or ``"summary"`` (running statistics per run: flat memory and
+    faster; percentiles from histograms, see :func:`mqsim.replicate`).
     Every run of every point goes to one executor (see :mod:`mqsim.executors`) in one batch,
     under one progress bar.
     """
@@ -94,6 +97,7 @@ def sweep(scenario: Scenario, grid: Mapping[str, Iterable[Any]], replications: i
     horizon, warmup = _check_window(horizon, warmup)
     seed = resolve_seed(seed)
     _, extras = _metric_lists(None, extra_metrics, None)
+    records = check_summary_records(records, tuple(by), extras)
     by = tuple(by)
     scs = []
     for point in points:
@@ -116,7 +120,7 @@ def sweep(scenario: Scenario, grid: Mapping[str, Iterable[Any]], replications: i
             warmups = [i.time for i in infos]
         else:
             warmups = [float(warmup)] * len(scs)
-        tasks = [(sc, replication_seed(seed, r), horizon, w, by, extras)
+        tasks = [(sc, replication_seed(seed, r), horizon, w, by, extras, None, records)
                  for sc, w in zip(scs, warmups) for r in range(replications)]
         work = sum(sc.arrival_rate * horizon for sc in scs) * replications
         results = run.map(run_replication, tasks, desc=f"sweep ({len(scs)} points)", work=work)

@@ -14,7 +14,7 @@ Expiration" (a message expires only while it is ready) and "Dead Letter Exchange
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 

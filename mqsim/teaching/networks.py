@@ -13,7 +13,6 @@ queueing systems", Management Science 10:131–142; the Ciw documentation, Tutor
 from __future__ import annotations
 
 import functools
-import math
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np

@@ -162,3 +162,43 @@ def test_main_guard_detection(tmp_path):
     assert nested.stdout.strip() == "experiment.py, line 7", nested.stderr  # the top-level call
     inline = subprocess.run([sys.executable, "-c", probe + "print(u())"], capture_output=True, text=True)
     assert inline.stdout.strip() == "None", inline.stderr
+
+
+def test_chunks_cover_every_task_once_in_order():
+    from mqsim.experiments.executors import chunks, run_chunk
+
+    for n, k in ((1, 8), (10, 3), (400, 8), (7, 7), (5, 100)):
+        parts = chunks(n, k)
+        assert [i for r in parts for i in r] == list(range(n))
+        assert len(parts) == min(n, k) and max(map(len, parts)) - min(map(len, parts)) <= 1
+    assert run_chunk(pow, [(2, 3), (3, 2)]) == [8, 9]
+    assert pickle.loads(pickle.dumps(run_chunk)) is run_chunk
+
+
+def test_chunked_pool_results_equal_one_run_per_task():
+    """A pool runs chunks of tasks per worker call; each result is the task's own, in order."""
+    tasks = [(SC, replication_seed(5, r), 300.0, 30.0, ("priority",)) for r in range(7)]
+    with Runner("process", n_jobs=2, progress=False) as run:
+        got = run.map(run_replication, tasks)
+    for t, df in zip(tasks, got):
+        pd.testing.assert_frame_equal(df, run_replication(*t))
+
+
+def test_summary_records_sweep_is_identical_across_executors_and_close_to_full():
+    grid = {"consumers.count": [3, 4]}
+    kw = {"replications": 3, "seed": 3, "horizon": 2_000.0, "warmup": 100.0, "by": ("priority",), "progress": False}
+    a = mq.sweep(SC, grid, executor="sequential", records="summary", **kw)
+    b = mq.sweep(SC, grid, executor="process", n_jobs=2, records="summary", **kw)
+    pd.testing.assert_frame_equal(a, b)
+    full = mq.sweep(SC, grid, executor="sequential", **kw)
+    counts = full["metric"].isin(["published", "acked", "dropped", "redelivered"])
+    pd.testing.assert_series_equal(a.loc[counts, "mean"], full.loc[counts, "mean"])
+    close = full["metric"].isin(["L", "Lq", "W", "Wq", "utilisation", "wait_p95", "sojourn_p99"])
+    pd.testing.assert_series_equal(a.loc[close, "mean"], full.loc[close, "mean"], rtol=1e-2)
+
+
+@pytest.mark.parametrize("kwargs,match", [({"by": ("consumer",)}, "by"), ({"extra_metrics": ["P(wait > 1)"]}, "extra_metrics"),
+                                         ({"records": "rows"}, "records")])
+def test_summary_records_refuses_what_needs_rows(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        mq.replicate(SC, n=2, horizon=100.0, progress=False, **{"records": "summary", **kwargs})

@@ -3,9 +3,7 @@ exact values and simulation; bursts against the exact batch formula."""
 
 from __future__ import annotations
 
-import math
 
-import numpy as np
 import pytest
 
 import mqsim as mq

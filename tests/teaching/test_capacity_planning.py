@@ -3,13 +3,9 @@ the grader."""
 
 from __future__ import annotations
 
-import math
 
-import numpy as np
 import pytest
 
-import mqsim as mq
-from mqsim.dist import Deterministic, Exponential
 from mqsim.teaching import capacity_planning as cp
 
 

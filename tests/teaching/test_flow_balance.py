@@ -3,7 +3,6 @@ the article's Q = M x P against simulated and exact L."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 import mqsim as mq

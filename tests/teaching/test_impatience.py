@@ -3,13 +3,11 @@ and prefetch switching the TTL off."""
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pytest
 
 import mqsim as mq
-from mqsim.dist import Deterministic, Exponential
 from mqsim.teaching import common
 from mqsim.teaching import impatience as imp
 from tests.stats import assert_covers

@@ -3,13 +3,12 @@ and latency comparisons against the consumer-group formulas."""
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pytest
 
 import mqsim as mq
-from mqsim.dist import Deterministic, Exponential
+from mqsim.dist import Exponential
 from mqsim.teaching import kafka as kf
 
 

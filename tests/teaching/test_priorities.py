@@ -3,7 +3,6 @@ prefetch fading priority, the starvation transient, and the dispatch-policy toy.
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pytest

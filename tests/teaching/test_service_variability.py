@@ -3,12 +3,10 @@ Pollaczek–Khinchine's 1 : 2 : 5, the inspection paradox and the M/D/1 states a
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pytest
 
-import mqsim as mq
 from mqsim.dist import Deterministic, Erlang, Exponential, Gamma, HyperExponential
 from mqsim.teaching import bounded_queues as bq
 from mqsim.teaching import bursty_producers as bp

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 
-import pytest
 
 from mqsim import theory as th
 from tests.theory.oracles import close

@@ -3,7 +3,6 @@ is the formula's, not a look-alike."""
 
 from __future__ import annotations
 
-import math
 
 import matplotlib
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 
 import matplotlib
 
@@ -14,7 +13,6 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 import mqsim as mq  # noqa: E402
-from mqsim import analysis  # noqa: E402
 from mqsim.dist import Exponential  # noqa: E402
 from mqsim.teaching import flow_balance
 from mqsim.viz import laws

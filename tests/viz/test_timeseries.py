@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 
 import matplotlib
 
@@ -10,7 +9,6 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 import mqsim as mq  # noqa: E402

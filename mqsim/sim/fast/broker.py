@@ -1,0 +1,438 @@
+"""The broker's actions, compiled (numba): the fast engine's mirror of
+:class:`mqsim.sim.simpy.broker.BrokerQueue` and :class:`mqsim.sim.simpy.network.Network`.
+
+Each function does what the SimPy method of the same name does, in the same order (draws,
+scheduled events, queue-length steps), on the arrays of :class:`~mqsim.sim.fast.layout.State`:
+
+* publish (:func:`publish`): deliver, refuse, expire at once, or enqueue with the overflow
+  policy; a drop may dead-letter a copy to another queue, which is published there at once
+  (the SimPy engine recurses; here the chain is a loop, see :func:`publish`);
+* deliver / dispatch: RabbitMQ's round-robin push into prefetch buffers;
+* settle (ack, nack, reject), route, give back (requeue or delivery limit), expiry timers,
+  consumer crash and repair.
+
+``now`` is the current time (s); ``k`` a queue, ``g`` a consumer (global index), ``mid`` a
+message id.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from mqsim.sim.fast.heaps import pop1, pop2, push1, push2
+from mqsim.sim.fast.layout import (
+    KERNEL,
+    CC_J,
+    CC_NODE,
+    CC_OUT_S,
+    CS_ACKED,
+    CS_BHEAD,
+    CS_BLEN,
+    CS_BTAIL,
+    CS_CUR,
+    CS_DOWN,
+    CS_LIVE,
+    CS_PHASE,
+    CS_UNACKED,
+    CT_EFF,
+    CT_LEVEL,
+    CT_RSVC,
+    CT_SSVC,
+    DELIVERY_LIMIT,
+    DROP_HEAD,
+    E_CYCLE,
+    E_PROBS,
+    ENT_CONS,
+    ENT_TIMER,
+    EXPIRED,
+    F_DEL,
+    F_DONE,
+    F_PRIOR,
+    F_PUB,
+    F_START,
+    F_SVC,
+    I_BASE,
+    I_ERR,
+    I_NACK,
+    I_NDEAD,
+    I_NDROP,
+    I_NEXP,
+    I_NLOST,
+    I_TRACE,
+    I_WANT,
+    L_NEXT,
+    L_PARENT,
+    LOST,
+    M_CAUSE,
+    M_CLS,
+    M_CONS,
+    M_DL,
+    M_NODE,
+    M_NDEL,
+    M_PRIO,
+    M_PROD,
+    NC_AUTOACK,
+    NC_C0,
+    NC_DL,
+    NC_LIMIT,
+    NC_MAXLEN,
+    NC_NR,
+    NC_PREFETCH,
+    NC_R0,
+    NC_REJECT,
+    NC_REJECT_DLX,
+    NC_ROUTE_S,
+    NC_TO_HEAD,
+    NORMAL_BIT,
+    NS_AVN,
+    NS_BUSY,
+    NS_INFL,
+    NS_READY,
+    NS_TMSIZE,
+    NS_TSIZE,
+    PH_IDLE,
+    PH_INTR,
+    PH_WOKEN,
+    REJECT_PUBLISH,
+    REJECTED,
+    URGENT_BIT,
+)
+from mqsim.sim.fast.queues import (
+    avail_pop,
+    avail_push,
+    avail_remove,
+    buf_push,
+    draw,
+    link,
+    log_attempt,
+    new_message,
+    schedule,
+    snapshot,
+    take_head,
+    unlink,
+)
+
+
+# ---- deliver and dispatch ---------------------------------------------------------------------
+@njit(**KERNEL, inline="always")
+def deliver(S, now, k, mid):  # pragma: no cover - compiled
+    """Push ``mid`` to the consumer at the front of queue ``k``'s round-robin ring."""
+    nc, cst = S.node_cfg, S.cst
+    j = avail_pop(S, k)
+    g = nc[k, NC_C0] + j
+    buf_push(S, g, mid)
+    un = cst[g, CS_UNACKED] + 1
+    cst[g, CS_UNACKED] = un
+    pf = nc[k, NC_PREFETCH]
+    if pf == 0 or un < pf:
+        avail_push(S, k, j)
+    x = mid - S.ist[I_BASE]
+    S.mf[F_DEL, x] = now
+    S.mi[M_CONS, x] = j
+    S.mi[M_NDEL, x] += 1
+    S.nst[k, NS_INFL] += 1
+    if cst[g, CS_PHASE] == PH_IDLE:  # wake the consumer: an event at `now`, processed in list order
+        cst[g, CS_PHASE] = PH_WOKEN
+        cst[g, CS_LIVE] = schedule(S, now, NORMAL_BIT, g * 4 + ENT_CONS)
+
+
+@njit(**KERNEL, inline="always")
+def dispatch(S, now, k):  # pragma: no cover - compiled
+    """Deliver ready messages of queue ``k`` while some consumer has a free slot."""
+    st = S.nst
+    while st[k, NS_READY] > 0 and st[k, NS_AVN] > 0:
+        st[k, NS_READY] -= 1
+        deliver(S, now, k, take_head(S, k))
+
+
+# ---- ready messages with a TTL ------------------------------------------------------------------
+@njit(**KERNEL, inline="always")
+def arm(S, now, k):  # pragma: no cover - compiled
+    """Schedule an expiry timer (URGENT) at queue ``k``'s earliest deadline unless one is due no later."""
+    st = S.nst
+    ts = st[k, NS_TSIZE]
+    tm = st[k, NS_TMSIZE]
+    if ts > 0 and (tm == 0 or S.tdl[k, 0] < S.tmt[k, 0]):
+        d = S.tdl[k, 0]
+        st[k, NS_TMSIZE] = push1(S.tmt[k], tm, d)
+        dt = d - now
+        if dt < 0.0:
+            dt = 0.0
+        schedule(S, now + dt, URGENT_BIT, k * 4 + ENT_TIMER)
+
+
+@njit(**KERNEL, inline="always")
+def enqueue(S, now, k, mid, level, deadline, at_head):  # pragma: no cover - compiled
+    """Make ``mid`` ready at ``level`` (tail, or head for a requeue), expiring at ``deadline``."""
+    link(S, level, mid, at_head)
+    S.nst[k, NS_READY] += 1
+    if deadline < np.inf:
+        S.nst[k, NS_TSIZE] = push2(S.tdl[k], S.tmid[k], S.nst[k, NS_TSIZE], deadline, mid)
+        arm(S, now, k)
+
+
+# ---- leaving for good, dead letters, copies ----------------------------------------------------
+@njit(**KERNEL)
+def new_copy(S, now, mid, node):  # pragma: no cover - compiled
+    """A copy of ``mid`` (same producer and class) published to ``node`` now, with a service
+    requirement from that queue's stream (Network.new_copy / republish)."""
+    x = mid - S.ist[I_BASE]
+    i = S.mi[M_PROD, x]
+    c = S.mi[M_CLS, x]
+    svc = draw(S, S.cls_tab[node, i, c, CT_SSVC])
+    return new_message(S, now, i, S.cls_tab[node, i, c, CT_EFF], c, svc, node, mid)
+
+
+@njit(**KERNEL)
+def drop(S, now, k, mid, cause):  # pragma: no cover - compiled
+    """``mid`` leaves queue ``k`` for good (BrokerQueue.settle_drop without publishing the
+    dead-letter copy): returns the copy's id if it was dead-lettered, else -1."""
+    x = mid - S.ist[I_BASE]
+    dl = S.node_cfg[k, NC_DL]
+    S.mi[M_CAUSE, x] = cause
+    S.mf[F_DONE, x] = now
+    if dl >= 0 and (cause != REJECT_PUBLISH or S.node_cfg[k, NC_REJECT_DLX] != 0):
+        S.mi[M_DL, x] = 1
+        S.ist[I_NDEAD] += 1
+        return new_copy(S, now, mid, dl)
+    if cause == EXPIRED:
+        S.ist[I_NEXP] += 1
+    else:
+        S.ist[I_NDROP] += 1
+    return -1
+
+
+@njit(**KERNEL, inline="always")
+def publish_one(S, now, k, mid, level, msg_ttl):  # pragma: no cover - compiled
+    """BrokerQueue.publish up to its snapshot; returns the id of a dead-letter copy it made
+    (to be published next, at queue ``node_cfg[k, NC_DL]``), or -1."""
+    nc, st = S.node_cfg, S.nst
+    if st[k, NS_AVN] > 0:  # invariant: a free slot means nothing is ready
+        deliver(S, now, k, mid)
+        return -1
+    maxlen = nc[k, NC_MAXLEN]
+    if maxlen >= 0 and nc[k, NC_REJECT] != 0 and st[k, NS_READY] >= maxlen:
+        return drop(S, now, k, mid, np.int64(REJECT_PUBLISH))
+    qt = S.node_ttl[k]
+    ttl = qt if qt < msg_ttl else msg_ttl
+    if ttl <= 0.0:  # TTL 0: expires unless it can be delivered at once
+        return drop(S, now, k, mid, np.int64(EXPIRED))
+    if ttl == np.inf:
+        link(S, level, mid, False)
+        st[k, NS_READY] += 1
+    else:
+        enqueue(S, now, k, mid, level, now + ttl, False)
+    if maxlen >= 0 and st[k, NS_READY] > maxlen:  # drop-head
+        st[k, NS_READY] -= 1
+        return drop(S, now, k, take_head(S, k), np.int64(DROP_HEAD))
+    return -1
+
+
+@njit(**KERNEL, inline="always")
+def publish(S, now, k, mid, level, msg_ttl):  # pragma: no cover - compiled
+    """Publish ``mid`` to queue ``k`` (BrokerQueue.publish), and every dead-letter copy that
+    causes, in turn: in the SimPy engine each copy's publish runs inside the previous one,
+    just before its queue-length step, so the steps are taken innermost first. A chain longer
+    than the number of queues goes round a dead-letter cycle forever (the SimPy engine then
+    recurses until Python's limit): the run stops with an error."""
+    n_nodes = S.node_cfg.shape[0]
+    depth = 0
+    while True:
+        copy = publish_one(S, now, k, mid, level, msg_ttl)
+        S.chain[depth] = k
+        depth += 1
+        if copy < 0:
+            break
+        if depth > n_nodes:
+            S.ist[I_ERR] = E_CYCLE
+            return
+        k = S.node_cfg[k, NC_DL]
+        x = copy - S.ist[I_BASE]
+        level = S.cls_tab[k, S.mi[M_PROD, x], S.mi[M_CLS, x], CT_LEVEL]
+        mid = copy
+        msg_ttl = np.inf
+    if S.ist[I_TRACE] != 0:
+        for d in range(depth - 1, -1, -1):
+            snapshot(S, now, S.chain[d])
+
+
+@njit(**KERNEL)
+def publish_copy(S, now, copy):  # pragma: no cover - compiled
+    """Publish ``copy`` (a message :func:`new_copy` made) to its queue (Network.republish)."""
+    x = copy - S.ist[I_BASE]
+    node = S.mi[M_NODE, x]
+    publish(S, now, np.int64(node), copy, S.cls_tab[node, S.mi[M_PROD, x], S.mi[M_CLS, x], CT_LEVEL], np.inf)
+
+
+@njit(**KERNEL)
+def settle_drop(S, now, k, mid, cause):  # pragma: no cover - compiled
+    """``mid`` leaves queue ``k`` for good: dead-lettered (the copy published) or dropped/expired."""
+    copy = drop(S, now, k, mid, cause)
+    if copy >= 0:
+        publish_copy(S, now, copy)
+
+
+@njit(**KERNEL, inline="always")
+def expire_due(S, now, k):  # pragma: no cover - compiled
+    """Expiry timer of queue ``k``: every ready message whose deadline has passed expires now."""
+    st = S.nst
+    base = S.ist[I_BASE]
+    if st[k, NS_TMSIZE] > 0 and S.tmt[k, 0] <= now:
+        st[k, NS_TMSIZE] = pop1(S.tmt[k], st[k, NS_TMSIZE])
+    while st[k, NS_TSIZE] > 0 and S.tdl[k, 0] <= now:
+        mid = S.tmid[k, 0]
+        st[k, NS_TSIZE] = pop2(S.tdl[k], S.tmid[k], st[k, NS_TSIZE])
+        if mid >= base:  # older ids have left the summary window: they are finished
+            x = mid - base
+            d = S.mf[F_DEL, x]
+            if d != d and S.mi[M_CAUSE, x] == 0 and S.mi[M_DL, x] == 0:  # still ready
+                st[k, NS_READY] -= 1
+                unlink(S, mid)
+                settle_drop(S, now, k, mid, np.int64(EXPIRED))
+    arm(S, now, k)
+    if S.ist[I_TRACE] != 0:
+        snapshot(S, now, k)
+
+
+# ---- back to the queue ------------------------------------------------------------------------
+@njit(**KERNEL, inline="always")
+def give_back(S, now, k, mid):  # pragma: no cover - compiled
+    """A delivered message returns to queue ``k`` (nack with requeue, or its consumer crashed),
+    or leaves if it reached the delivery limit; requeue keeps the original expiry."""
+    x = mid - S.ist[I_BASE]
+    mf, mi = S.mf, S.mi
+    mf[F_DEL, x] = np.nan
+    mi[M_CONS, x] = -1
+    mf[F_START, x] = np.nan
+    lim = S.node_cfg[k, NC_LIMIT]
+    if lim >= 0 and mi[M_NDEL, x] >= lim:
+        settle_drop(S, now, k, mid, np.int64(DELIVERY_LIMIT))
+        return
+    i = mi[M_PROD, x]
+    c = mi[M_CLS, x]
+    qt = S.node_ttl[k]
+    mt = S.prod_ttl[i] if (k == 0 and S.ml[L_PARENT, x] < 0) else np.inf
+    deadline = mf[F_PUB, x] + (mt if mt < qt else qt)
+    if deadline <= now:
+        settle_drop(S, now, k, mid, np.int64(EXPIRED))
+        return
+    mf[F_SVC, x] = draw(S, S.cls_tab[k, i, c, CT_RSVC])  # processing starts afresh
+    enqueue(S, now, k, mid, S.cls_tab[k, i, c, CT_LEVEL], deadline, S.node_cfg[k, NC_TO_HEAD] != 0)
+
+
+@njit(**KERNEL)
+def route(S, now, k, mid):  # pragma: no cover - compiled
+    """After an ack at queue ``k``: continue to the next stage a route picks, if any."""
+    nc = S.node_cfg
+    u = draw(S, nc[k, NC_ROUTE_S])
+    acc = 0.0
+    for r in range(nc[k, NC_R0], nc[k, NC_R0] + nc[k, NC_NR]):
+        acc += S.route_p[r]
+        if u < acc:
+            publish_copy(S, now, new_copy(S, now, mid, S.route_dst[r]))
+            return
+
+
+@njit(**KERNEL, inline="always")
+def settle(S, now, g, mid, start):  # pragma: no cover - compiled
+    """Consumer ``g`` finished ``mid`` (started at ``start``): ack, or nack / reject as its
+    outcome stream draws; then refill free slots (BrokerQueue.settle)."""
+    k = S.cons_cfg[g, CC_NODE]
+    x = mid - S.ist[I_BASE]
+    mf, mi = S.mf, S.mi
+    verdict = 0
+    os = S.cons_cfg[g, CC_OUT_S]
+    if os >= 0:
+        i = mi[M_PROD, x]
+        pr = mi[M_PRIO, x]
+        p_nack = S.oprob[k, i, pr, 0]
+        p_rej = S.oprob[k, i, pr, 1]
+        if p_nack != p_nack:  # nack + reject >= 1 for this class: the driver raises the model's error
+            S.ist[I_ERR] = E_PROBS
+            S.ist[I_WANT] = (k * S.prod_cfg.shape[0] + i) * 256 + pr
+            return
+        u = draw(S, os)
+        verdict = 1 if u < p_nack else (2 if u < p_nack + p_rej else 0)
+    if verdict == 0:
+        mf[F_DONE, x] = now
+        S.cst[g, CS_ACKED] += 1
+        S.ist[I_NACK] += 1
+        if S.node_cfg[k, NC_NR] > 0:
+            route(S, now, k, mid)
+    else:
+        log_attempt(S, mid, start, now)
+        mf[F_PRIOR, x] += now - start
+        if verdict == 1:
+            give_back(S, now, k, mid)
+        else:
+            mf[F_DEL, x] = np.nan
+            mi[M_CONS, x] = -1
+            mf[F_START, x] = np.nan
+            settle_drop(S, now, k, mid, np.int64(REJECTED))
+    dispatch(S, now, k)
+
+
+# ---- consumer failures ---------------------------------------------------------------------------
+@njit(**KERNEL)
+def crash(S, now, g):  # pragma: no cover - compiled
+    """Consumer ``g`` crashes: its unacked messages return to the queue (or, with auto-ack, are
+    lost) and it leaves the round-robin ring until :func:`repair` (BrokerQueue.crash)."""
+    k = S.cons_cfg[g, CC_NODE]
+    cst = S.cst
+    base = S.ist[I_BASE]
+    cst[g, CS_DOWN] = 1
+    avail_remove(S, k, S.cons_cfg[g, CC_J])
+    cur = cst[g, CS_CUR]
+    n = cst[g, CS_BLEN] + (1 if cur >= 0 else 0)
+    held = S.scratch  # room for n ids: the kernel checked
+    q = 0
+    if cur >= 0:
+        held[0] = cur
+        q = 1
+    m = cst[g, CS_BHEAD]
+    while q < n:
+        held[q] = m
+        m = S.ml[L_NEXT, m - base]
+        q += 1
+    if cur >= 0:
+        x = cur - base
+        t0 = S.mf[F_START, x]
+        log_attempt(S, cur, t0, now)
+        S.mf[F_PRIOR, x] += now - t0
+        S.mf[F_START, x] = np.nan
+        S.nst[k, NS_BUSY] -= 1
+        cst[g, CS_PHASE] = PH_INTR  # SimPy's Interruption: URGENT, now; the service timeout goes stale
+        cst[g, CS_LIVE] = schedule(S, now, URGENT_BIT, g * 4 + ENT_CONS)
+    cst[g, CS_CUR] = -1
+    cst[g, CS_BHEAD] = -1
+    cst[g, CS_BTAIL] = -1
+    cst[g, CS_BLEN] = 0
+    cst[g, CS_UNACKED] = 0
+    S.nst[k, NS_INFL] -= n
+    if S.node_cfg[k, NC_AUTOACK] != 0:  # the broker had already forgotten them
+        for q in range(n):
+            x = held[q] - base
+            S.mi[M_CAUSE, x] = LOST
+            S.mf[F_DONE, x] = now
+            S.ist[I_NLOST] += 1
+    elif S.node_cfg[k, NC_TO_HEAD] != 0:
+        for q in range(n - 1, -1, -1):
+            give_back(S, now, k, held[q])
+    else:
+        for q in range(n):
+            give_back(S, now, k, held[q])
+    dispatch(S, now, k)
+    if S.ist[I_TRACE] != 0:
+        snapshot(S, now, k)
+
+
+@njit(**KERNEL)
+def repair(S, now, g):  # pragma: no cover - compiled
+    """Consumer ``g`` is back: it rejoins the round-robin ring with an empty window."""
+    k = S.cons_cfg[g, CC_NODE]
+    S.cst[g, CS_DOWN] = 0
+    avail_push(S, k, S.cons_cfg[g, CC_J])
+    dispatch(S, now, k)
+    if S.ist[I_TRACE] != 0:
+        snapshot(S, now, k)
