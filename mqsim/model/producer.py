@@ -18,7 +18,8 @@ from mqsim.model.dist import Discrete, Distribution, Exponential
 __all__ = ["Producer", "MAX_AMQP_PRIORITY", "PRODUCER_FIELDS"]
 
 MAX_AMQP_PRIORITY = 255
-PRODUCER_FIELDS = ("name", "rate", "interarrival", "priority", "service", "ttl", "batch", "schedule", "trace")
+PRODUCER_FIELDS = ("name", "rate", "interarrival", "priority", "service", "ttl", "batch", "schedule", "trace",
+                   "persistent")
 
 
 def _batch_spec(name: str, value: Any) -> int | Discrete:
@@ -73,6 +74,9 @@ class Producer:
         and the queue's TTL applies.
     batch: messages published together at each arrival instant: an int >= 1 or a size mix
         ``{size: probability}`` (default 1).
+    persistent: publish with ``delivery_mode=2`` (persistent): such a message survives a broker
+        restart on a durable queue (see :class:`mqsim.Restarts`); default False (transient, AMQP's
+        default).
     """
 
     name: str
@@ -84,9 +88,12 @@ class Producer:
     batch: int | Discrete = 1
     schedule: Any = None
     trace: Any = None
+    persistent: bool = False
 
     def __post_init__(self) -> None:
         where = f"producer {self.name!r}"
+        if not isinstance(self.persistent, bool):
+            raise ValueError(f"{where}.persistent: must be true or false, got {self.persistent!r}")
         if not isinstance(self.name, str) or not self.name:
             raise ValueError(f"producers.name: must be a non-empty string, got {self.name!r}")
         given = [k for k in ("rate", "interarrival", "schedule", "trace") if getattr(self, k) is not None]
@@ -166,6 +173,8 @@ class Producer:
             d["ttl"] = self.ttl
         if self.batch != 1:
             d["batch"] = self.batch.to_dict() if isinstance(self.batch, Discrete) else self.batch
+        if self.persistent:
+            d["persistent"] = True
         return d
 
     @classmethod

@@ -119,6 +119,12 @@ def unsupported(scenario: Scenario, *, handlers: Any = None) -> str | None:
         return "processing failures (consumers.nack / consumers.reject) are not supported by the fast engine"
     if getattr(cons, "failure", None) is not None:
         return "consumer crashes (consumers.failure) are not supported by the fast engine"
+    if getattr(cons, "dispatch_overhead", 0.0):
+        return "a per-delivery overhead (consumers.dispatch_overhead) is not supported by the fast engine"
+    if getattr(sc, "restarts", None) is not None:
+        return "broker restarts (Scenario.restarts) are not supported by the fast engine"
+    if getattr(q, "queue_type", "classic") == "quorum" and q.max_length is not None and q.overflow != "drop-head":
+        return "a quorum queue's reject-publish limit (queue.type quorum) is not supported by the fast engine"
     return None
 
 

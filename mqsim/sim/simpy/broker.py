@@ -39,7 +39,7 @@ class BrokerQueue:
 
     __slots__ = ("net", "env", "rec", "k", "queue", "cons_cfg", "consumers", "avail", "ready", "level_of", "state",
                  "prefetch", "refill", "max_length", "reject", "reject_dlx", "to_head", "limit", "queue_ttl",
-                 "dl_target", "routes", "route_u", "ttl_heap", "timers", "probs", "services", "redraws",
+                 "dl_target", "routes", "route_u", "ttl_heap", "timers", "probs", "services", "redraws", "reject_at",
                  "snapshot", "on_publish", "on_deliver", "on_ack", "fast_ack", "c_cause", "c_dead", "c_deliver",
                  "c_consumer", "c_deliveries")
 
@@ -55,6 +55,8 @@ class BrokerQueue:
         self.max_length = queue.max_length
         self.reject = queue.overflow != "drop-head"
         self.reject_dlx = queue.overflow == "reject-publish-dlx"
+        # a quorum queue refuses a publish only once it is *over* the limit (RabbitMQ 3.10: 5 -> 6 accepted)
+        self.reject_at = (queue.max_length + (queue.queue_type == "quorum")) if queue.max_length is not None else 0
         self.to_head = cons.requeue == "head"
         self.limit = queue.delivery_limit
         self.queue_ttl = queue.ttl if queue.ttl is not None else math.inf
@@ -198,7 +200,7 @@ class BrokerQueue:
         st = self.state
         if self.avail:  # invariant: a free slot means nothing is ready
             self.deliver(mid)
-        elif self.max_length is not None and self.reject and st[0] >= self.max_length:
+        elif self.max_length is not None and self.reject and st[0] >= self.reject_at:
             self.settle_drop(mid, REJECT_PUBLISH)
         else:
             ttl = self.queue_ttl if self.queue_ttl < msg_ttl else msg_ttl
@@ -346,8 +348,11 @@ class BrokerQueue:
                 self.net.emit("drop", mid, "lost")
 
     def repair(self, cn: "Consumer") -> None:
-        """Consumer ``cn`` is back: it rejoins the round-robin ring with an empty window."""
+        """Consumer ``cn`` is back: it rejoins the round-robin ring with an empty window (when the
+        broker is back, if a restart has it down)."""
         cn.down = False
+        if self.net.down:  # it reconnects when the broker is back (restarts.broker_up)
+            return
         self.avail.append(cn.idx)
         if self.net.hooks["repair"]:
             self.net.emit_consumer("repair", cn.idx, self.k)
