@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
 
-__all__ = ["BrokerNotInstalled", "BrokerError", "PrivateBroker", "rabbitmq", "server_path", "check_loopback_url",
+__all__ = ["BrokerNotInstalled", "BrokerError", "PrivateBroker", "BrokerURL", "rabbitmq", "server_path", "check_loopback_url",
            "free_port", "INSTALL_HINT"]
 
 #: where Debian installs the server scripts (``MQSIM_RABBITMQ_BIN`` overrides it)
@@ -87,6 +87,18 @@ def check_loopback_url(url: str) -> str:
         raise ValueError(f"url: mqsim talks to brokers on loopback addresses only (127.0.0.0/8, ::1, localhost); "
                          f"got host {host!r}")
     return url
+
+
+class BrokerURL(str):
+    """An AMQP URL that also carries the :class:`PrivateBroker` behind it (:func:`rabbitmq` yields
+    one), so a live run can restart that broker; use it as the plain string it is."""
+
+    broker: "PrivateBroker | None" = None
+
+    def __new__(cls, url: str, broker: "PrivateBroker | None" = None) -> "BrokerURL":
+        obj = super().__new__(cls, url)
+        obj.broker = broker
+        return obj
 
 
 def _port_open(port: int) -> bool:
@@ -238,7 +250,7 @@ def _end(proc: subprocess.Popen[bytes], timeout: float, wait_first: bool = True)
 
 
 @contextlib.contextmanager
-def rabbitmq(url: str | None = None, *, name: str = "mqsim") -> Iterator[str]:
+def rabbitmq(url: str | None = None, *, name: str = "mqsim") -> Iterator[BrokerURL]:
     """A RabbitMQ broker for the duration of a ``with`` block; yields its AMQP URL.
 
     With ``url`` (a loopback ``amqp://`` URL), use that broker and start nothing. Without it,
@@ -249,7 +261,7 @@ def rabbitmq(url: str | None = None, *, name: str = "mqsim") -> Iterator[str]:
     ...     res = mqsim.live.run(sc, url, duration=60, seed=1)
     """
     if url is not None:
-        yield check_loopback_url(url)
+        yield BrokerURL(check_loopback_url(url), getattr(url, "broker", None))
         return
     with PrivateBroker(name) as b:
-        yield b.url
+        yield BrokerURL(b.url, b)
