@@ -80,6 +80,7 @@ class Run:
     def __init__(self, plan: Plan, topo: Topology, clock: Clock, url: str):
         self.plan, self.topo, self.clock, self.url = plan, topo, clock, url
         self.stop = threading.Event()
+        self.go = threading.Event()  # every client is connected: the clock has started
         self.down = threading.Event()  # the broker is being restarted
         self._lock = threading.Lock()
         self._deliveries: dict[tuple[int, int], int] = {}
@@ -112,6 +113,7 @@ class Publisher(threading.Thread):
         self.conn: Any = None
         self.ch: Any = None
         self.ioloop: Any = None
+        self.connected = threading.Event()
 
     # ---- connection --------------------------------------------------------------------
     def _connect(self) -> None:
@@ -156,6 +158,7 @@ class Publisher(threading.Thread):
 
     def _set_ready(self) -> None:
         self.ready = True
+        self.connected.set()
 
     # ---- broker answers ------------------------------------------------------------------
     def _on_confirm(self, frame: Any) -> None:
@@ -216,10 +219,13 @@ class Publisher(threading.Thread):
     def run(self) -> None:
         try:
             self._connect()
-            self._schedule()
             self.ioloop.start()
         except BaseException as exc:  # noqa: BLE001 - reported by the player
             self.error = exc
+
+    def begin(self) -> None:
+        """Start publishing on the schedule (thread-safe; call once the clock has started)."""
+        self.ioloop.add_callback_threadsafe(self._schedule)
 
     def outstanding(self) -> int:
         return len(self.pending)
@@ -255,6 +261,7 @@ class Consumer(threading.Thread):
         self.current: tuple[Any, ...] | None = None
         self.log: list[tuple[Any, ...]] = []
         self.error: BaseException | None = None
+        self.connected = threading.Event()
 
     def run(self) -> None:
         r, errors = self.run_, amqp_errors()
@@ -280,6 +287,9 @@ class Consumer(threading.Thread):
             if not self.auto_ack:
                 ch.basic_qos(prefetch_count=self.prefetch)
             ch.basic_consume(r.topo.queue(self.k), self._on_message, auto_ack=self.auto_ack)
+            if not self.connected.is_set():
+                self.connected.set()
+                r.go.wait()
             self._serve(conn, ch)
         finally:
             if conn.is_open:
@@ -368,6 +378,7 @@ class Observer(threading.Thread):
         self.log: list[tuple[int, int, str, float]] = []
         self.halt = threading.Event()
         self.error: BaseException | None = None
+        self.connected = threading.Event()
 
     def _on_message(self, ch: Any, method: Any, props: Any, body: bytes) -> None:
         headers = props.headers or {}
@@ -384,6 +395,7 @@ class Observer(threading.Thread):
                     conn = connect(self.run_.url)
                     ch = conn.channel()
                     ch.basic_consume(self.run_.topo.observer, self._on_message, auto_ack=True)
+                    self.connected.set()
                     while not self.halt.is_set():
                         conn.process_data_events(time_limit=0.05)
                     conn.close()

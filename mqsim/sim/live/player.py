@@ -108,10 +108,15 @@ def _play(plan: Plan, topo: Topology, url: str, broker: PrivateBroker | None) ->
     publisher = Publisher(r)
     restarts: list[tuple[float, float]] = []
     try:
-        r.clock = Clock(topo.time_scale)  # time 0: every client starts now
         for c in consumers:
             c.start()
         publisher.start()
+        for t in (observer, publisher, *consumers):
+            if not t.connected.wait(timeout=30):
+                raise RuntimeError(f"live run: the {t.name} thread could not connect to {url}: {t.error!r}")
+        r.clock = Clock(topo.time_scale)  # time 0: every client is connected and starts now
+        r.go.set()
+        publisher.begin()
         for down, back in plan.restarts:
             restarts.append(_restart(r, broker, down, back))
         r.clock.sleep_until(plan.horizon)
