@@ -24,7 +24,7 @@ from mqsim.analysis.statistics import batch_means, confidence_interval
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["comparison_table", "paired_waits", "path_difference", "COMPARE_METRICS"]
+__all__ = ["comparison_table", "paired_waits", "path_difference", "priority_inversions", "COMPARE_METRICS"]
 
 COMPARE_METRICS = ("published", "acked", "dropped", "expired", "dead_lettered", "lost", "throughput", "utilisation",
                    "Wq", "W", "p_wait", "wait_p50", "wait_p95", "wait_p99", "sojourn_p95")
@@ -100,3 +100,25 @@ def path_difference(sim: Any, live: Any, n_batches: int = 20, confidence: float 
     return {"messages": int(d.size), "mean_difference": m, "low": lo, "high": hi,
             "wait_sim": float(p["wait_sim"].mean()) if d.size else math.nan,
             "wait_live": float(p["wait_live"].mean()) if d.size else math.nan}
+
+
+def priority_inversions(result: Any) -> dict[str, float]:
+    """Messages whose service started while a message of *higher* priority had been published and
+    not yet started (waiting in the queue or in a consumer's prefetch buffer): count, fraction of
+    started messages, and the number started. The measure of "prefetch defeats priority"."""
+    a = result.arrays
+    ok = (a["node"] == 0) & ~np.isnan(a["t_start"])
+    pub, start, prio = a["t_publish"][a["node"] == 0], a["t_start"][a["node"] == 0], a["priority"][a["node"] == 0]
+    start_or_inf = np.where(np.isnan(start), np.inf, start)
+    n_inv = 0
+    for p in np.unique(prio):
+        hi = prio > p
+        if not hi.any():
+            continue
+        hp, hs = np.sort(pub[hi]), np.sort(start_or_inf[hi])
+        mine = np.nonzero((prio == p) & ~np.isnan(start))[0]
+        t = start[mine]
+        waiting = np.searchsorted(hp, t, side="left") - np.searchsorted(hs, t, side="right")
+        n_inv += int((waiting > 0).sum())
+    n = int(ok.sum())
+    return {"inversions": n_inv, "fraction": n_inv / n if n else math.nan, "started": n}

@@ -52,9 +52,11 @@ class Calibration:
     gaps: tuple[float, ...] = field(default=(), repr=False)
     latencies: tuple[float, ...] = field(default=(), repr=False)
 
-    def apply(self, scenario: Scenario, overhead: float | None = None) -> Scenario:
-        """``scenario`` with ``Consumers.dispatch_overhead`` = the mean overhead (or ``overhead``) at every queue."""
-        ov = self.dispatch_overhead if overhead is None else overhead
+    def apply(self, scenario: Scenario, overhead: float | None = None, time_scale: float = 1.0) -> Scenario:
+        """``scenario`` with ``Consumers.dispatch_overhead`` = the mean overhead (or ``overhead``, real
+        seconds) at every queue; for a live run with ``time_scale`` the overhead weighs that many
+        scenario seconds per real second."""
+        ov = (self.dispatch_overhead if overhead is None else overhead) * time_scale
 
         def cons(c: Consumers) -> Consumers:
             return Consumers.from_dict({**c.to_dict(), "dispatch_overhead": float(ov)})

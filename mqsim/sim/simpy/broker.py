@@ -68,8 +68,7 @@ class BrokerQueue:
             self.level_of: dict[int, int] = {}
             self.ready: list[deque[int]] = [deque()]
         else:
-            used = sorted({queue.effective_priority(p) for pr in sc.producers for p in pr.priority_levels},
-                          reverse=True)
+            used = sorted({queue.effective_priority(p) for pr in sc.producers for p in _levels(pr)}, reverse=True)
             self.level_of = {p: lv for lv, p in enumerate(used)}
             self.ready = [deque() for _ in used]
         self.state = net.rec.node_state(k)
@@ -211,7 +210,7 @@ class BrokerQueue:
                 st[0] += 1
             else:
                 self.enqueue(mid, level, self.env._now + ttl)
-            if ttl > 0 and self.max_length is not None and st[0] > self.max_length:  # drop-head
+            if ttl > 0 and self.max_length is not None and st[0] > self.max_length and not self.reject:  # drop-head
                 st[0] -= 1
                 self.settle_drop(self.take_head(), DROP_HEAD)
         if self.snapshot is not None:
@@ -359,6 +358,13 @@ class BrokerQueue:
         self.dispatch()
         if self.snapshot is not None:
             self.snapshot()
+
+
+def _levels(producer: Any) -> tuple[int, ...]:
+    """Every priority a producer publishes with: its levels, and a trace's own priorities."""
+    trace = producer.trace
+    extra = tuple(trace.priorities) if trace is not None and trace.priorities is not None else ()
+    return (*producer.priority_levels, *extra)
 
 
 def _uniform(rng: Any, n: int) -> Any:
