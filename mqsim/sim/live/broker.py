@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import random
 import shutil
 import signal
 import socket
@@ -65,11 +66,30 @@ def _epmd() -> str:
     return str(sorted(Path("/usr/lib/erlang").glob("erts-*/bin/epmd"))[-1])
 
 
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def free_port(low: int | None = None, high: int | None = None) -> int:
+    """A TCP port free on 127.0.0.1 right now: any (the kernel's pick), or one in ``[low, high)``."""
+    if low is None or high is None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return int(s.getsockname()[1])
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(low, high)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise BrokerError(f"no free port on 127.0.0.1 in [{low}, {high})")
+
+
+def _local_port_range() -> tuple[int, int]:
+    try:
+        lo, hi = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(lo), int(hi)
+    except (OSError, ValueError):
+        return 32768, 60999
 
 
 def check_loopback_url(url: str) -> str:
@@ -120,7 +140,11 @@ class PrivateBroker:
         self.node = f"{self.name}@localhost"
         self._own_dir = directory is None
         self.dir = Path(directory) if directory is not None else Path(tempfile.mkdtemp(prefix="mqsim-rabbit-"))
-        self.port, self.dist_port, self.epmd_port = free_port(), free_port(), free_port()
+        # the AMQP port sits below the ephemeral range: a client retrying it while the broker restarts
+        # could otherwise be given it as its own local port (a TCP self-connect) and hold it
+        lo, _ = _local_port_range()
+        self.port = free_port(max(1024, lo - 12000), lo) if lo > 2048 else free_port()
+        self.dist_port, self.epmd_port = free_port(), free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.epmd: subprocess.Popen[bytes] | None = None
         self.started_in = float("nan")

@@ -24,6 +24,7 @@ reported time multiplied back, so results are in scenario seconds. The broker's 
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from typing import Any, Iterator
 
@@ -89,12 +90,24 @@ def run(scenario: Any, url: str | None = None, duration: float = 60.0, seed: int
         raise ValueError("scenario.restarts: restarting the broker needs a private broker: call run(..., url=None) "
                          "or pass the URL that mqsim.live.rabbitmq() yields")
     plan = make_plan(sc, seed, duration)
-    with _broker(url) as (amqp_url, broker):
+    with _broker(url) as (amqp_url, broker), _quiet_pika():
         rep = _play(plan, Topology.new(sc, scale), amqp_url, broker)
     rec, report = assemble(plan, rep)
     res = LiveResult(sc, rec, horizon=duration, warmup=warmup, seed=seed, engine="rabbitmq")
     res.sim, res.report, res.time_scale = plan.sim, report, scale
     return res
+
+
+@contextlib.contextmanager
+def _quiet_pika() -> Iterator[None]:
+    """pika logs every refused reconnection attempt (expected during a restart) as an ERROR."""
+    log = logging.getLogger("pika")
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
 
 
 def _play(plan: Plan, topo: Topology, url: str, broker: PrivateBroker | None) -> Reports:
