@@ -1,4 +1,5 @@
-# mqsim: `make lab` (notebooks), `make test` (everything CI runs), `make demo` (capacity report).
+# mqsim: `make lab` (notebooks), `make test` (everything CI runs), `make docs` (course website),
+# `make demo` (capacity report).
 # Each target creates .venv and installs the project into it on first use.
 
 PYTHON ?= python3
@@ -8,7 +9,7 @@ STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 OUT    ?= out
 
-.PHONY: lab test test-browser test-broker demo bench clean venv
+.PHONY: lab test test-browser test-broker docs demo bench clean venv
 
 venv: $(STAMP)
 
@@ -20,17 +21,34 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+LAB_ARGS  ?=
 
+# Lab runs inside notebooks/: Jupyter resolves the file to open against the working directory,
+# so the start notebook and the server's root must be named from the same place.
+# Extra options: make lab LAB_ARGS="--no-browser --port=8899"
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(ROOT_FLAG) --notebook-dir=notebooks 00_start_here.ipynb
+	cd notebooks && $(abspath $(BIN))/jupyter lab $(ROOT_FLAG) $(LAB_ARGS) 00_start_here.ipynb
 
 # pytest exits 5 when it collects nothing: that must fail CI, not pass silently.
 test: $(STAMP)
 	@$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval tests notebooks; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5)" >&2; exit 1; fi; exit $$rc
 
-# JupyterLab + headless Chromium (Debian's chromium, driven by Playwright); screenshots in artifacts/browser/
-test-browser: $(STAMP)
+# The course website: committed notebooks (not re-executed) + docs/*.md + the API reference,
+# built with Sphinx and MyST-NB, warnings as errors, into _build/html (open _build/html/index.html).
+DOCS_STAMP := $(VENV)/.docs-installed
+SPHINXOPTS ?=
+
+$(DOCS_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(BIN)/python -m sphinx -W --keep-going -q -b html $(SPHINXOPTS) docs _build/html
+	@echo "make docs: open _build/html/index.html"
+
+# JupyterLab (started by `make lab`) + the built site + headless Chromium (Debian's chromium, driven by Playwright); screenshots in artifacts/browser/
+test-browser: $(STAMP) docs
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }; \
 	  else echo "make test-browser: needs Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
@@ -51,7 +69,7 @@ demo: $(STAMP)
 	$(BIN)/python -m mqsim.demo examples/reference.yaml --plot $(OUT)/wait_vs_utilisation.png
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_core.py
+	$(BIN)/python benchmarks/bench_core.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis _build docs/lectures docs/api

@@ -1,6 +1,8 @@
-"""End-to-end: JupyterLab on loopback, 00_start_here.ipynb in headless Chromium.
+"""End-to-end: `make lab` on loopback, 00_start_here.ipynb in headless Chromium.
 
-Runs every cell from cleared outputs, checks a matplotlib figure rendered, moves a slider of
+JupyterLab is started through the Makefile target, in a fresh copy of the repository, as a
+user would (``make lab LAB_ARGS=...``); a recording browser command captures the page it opens,
+which must be the start notebook. The test then runs every cell from cleared outputs, checks a matplotlib figure rendered, moves a slider of
 the M/M/c explorer widget and checks the widget's output changed. Saves screenshots to
 ``artifacts/browser/``. Needs Debian's ``chromium`` (``/usr/bin/chromium``) and the Python
 ``playwright`` package; ``make test-browser`` installs both.
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -35,38 +38,72 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+RECORDER = """import sys, pathlib
+pathlib.Path(sys.argv[1]).write_text(sys.argv[2])
+"""
+
+
+def _clone_for_lab(work: Path) -> Path:
+    """What `make lab` needs from a fresh clone: the Makefile, pyproject.toml and notebooks/, with
+    this checkout's environment (.venv) linked in. The copy keeps the repository's notebooks safe
+    from the test's runs and autosaves."""
+    clone = work / "clone"
+    clone.mkdir()
+    shutil.copy2(ROOT / "Makefile", clone / "Makefile")
+    shutil.copy2(ROOT / "pyproject.toml", clone / "pyproject.toml")
+    shutil.copytree(ROOT / "notebooks", clone / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    (clone / ".venv").symlink_to(ROOT / ".venv", target_is_directory=True)
+    stamp = ROOT / ".venv" / ".installed"
+    if stamp.exists():  # the environment is installed: make must not try to reinstall it into the copy
+        t = stamp.stat().st_mtime - 1
+        os.utime(clone / "pyproject.toml", (t, t))
+    return clone
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop `make lab` and the server it started (their own process group), by id."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
+    """`make lab` in a fresh copy of the repository, with a browser command that records the URL
+    JupyterLab opens (the page a user's browser would show)."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}; run `make test-browser` (installs Debian's chromium)")
     port, token = _free_port(), "mqsim-browser-test"
     work = tmp_path_factory.mktemp("lab")
-    shutil.copytree(ROOT / "notebooks", work / "notebooks")
+    clone = _clone_for_lab(work)
+    (work / "recorder.py").write_text(RECORDER)
+    opened = work / "opened_url"
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(work / "cfg"), "JUPYTER_RUNTIME_DIR": str(work / "rt"),
-           "MQSIM_PROGRESS": "0"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work / 'notebooks'}",
-         "--LabApp.expose_app_in_browser=True", *(["--allow-root"] if os.geteuid() == 0 else [])],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=work)
+           "JUPYTER_DATA_DIR": str(work / "data"), "MQSIM_PROGRESS": "0",
+           "BROWSER": f"{sys.executable} {work / 'recorder.py'} {opened} %s"}
+    lab_args = f"--ip=127.0.0.1 --port={port} --IdentityProvider.token={token} --LabApp.expose_app_in_browser=True"
+    proc = subprocess.Popen(["make", "--no-print-directory", "lab", f"LAB_ARGS={lab_args}"], cwd=clone, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        if proc.poll() is not None:
-            pytest.fail("JupyterLab exited: " + proc.stdout.read().decode(errors="replace")[-2000:])
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:  # pragma: no cover
-        proc.kill()
-        pytest.fail("JupyterLab did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield url, token
-    proc.terminate()
     try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:  # pragma: no cover
-        proc.kill()
+        for _ in range(240):
+            if proc.poll() is not None:
+                pytest.fail("make lab exited: " + proc.stdout.read().decode(errors="replace")[-3000:])
+            if opened.exists() and opened.read_text():
+                break
+            time.sleep(0.5)
+        else:  # pragma: no cover
+            pytest.fail("make lab opened no page within 120 s")
+        urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=5)
+        yield url, token, opened.read_text().strip()
+    finally:
+        _stop(proc)
+    with socket.socket() as s:  # nothing of ours is left listening
+        assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open after make lab was stopped"
 
 
 def _wait_idle(page, timeout_s: float) -> None:
@@ -84,13 +121,24 @@ def _wait_idle(page, timeout_s: float) -> None:
     raise AssertionError("notebook still running after %.0f s" % timeout_s)
 
 
+def test_make_lab_opens_the_start_notebook(lab):
+    url, token, opened = lab
+    # Jupyter hands the browser a local redirect page (it keeps the token out of the command line)
+    assert opened.startswith("file:"), opened
+    redirect = Path(urllib.request.url2pathname(opened[len("file:"):])).read_text()
+    assert f'{url}/lab/tree/00_start_here.ipynb' in redirect, redirect[-1000:]
+    with urllib.request.urlopen(f"{url}/api/contents/00_start_here.ipynb?token={token}&content=0") as r:
+        assert r.status == 200  # the server's root is notebooks/
+
+
 def test_start_here_runs_renders_and_reacts_to_a_slider(lab):
-    url, token = lab
+    url, token, opened = lab
     ART.mkdir(parents=True, exist_ok=True)
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"{url}/lab/tree/00_start_here.ipynb?token={token}")
+        page.goto(opened)  # the page `make lab` opened: a redirect to the start notebook
+        page.wait_for_url("**/lab/tree/00_start_here.ipynb*", timeout=90_000)
         page.wait_for_selector(".jp-Notebook", timeout=90_000)
         page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
                                " && window.jupyterapp.shell.currentWidget.sessionContext.session", timeout=90_000)

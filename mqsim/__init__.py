@@ -24,8 +24,9 @@ from mqsim.model import arrivals, dist
 from mqsim.model.kafka import ConsumerGroup, KafkaScenario, Topic
 from mqsim.model.outcomes import ConservationError
 from mqsim.model.restarts import Restarts
+from mqsim.model.overload import OverloadWarning
 from mqsim.model.scenario import Consumers, Failure, Producer, Queue, Scenario, Stage
-from mqsim.model.yaml_io import load_yaml, scenario_from_dict
+from mqsim.model.yaml_io import load_yaml, loads_yaml, scenario_from_dict
 from mqsim.sim.events import EVENT_KINDS, Event
 from mqsim.sim.result import Result
 from mqsim.sim.run import simulate
@@ -51,8 +52,8 @@ _DEPRECATED_MODULES = {"config", "scenario", "kafka", "records", "streams", "res
 __all__ = [
     "Scenario", "Producer", "Queue", "Consumers", "Failure", "Stage", "Restarts", "KafkaScenario", "Topic",
     "ConsumerGroup",
-    "dist", "arrivals", "load_yaml", "scenario_from_dict",
-    "simulate", "Simulation", "Event", "EVENT_KINDS", "Result", "ConservationError",
+    "dist", "arrivals", "load_yaml", "loads_yaml", "scenario_from_dict",
+    "simulate", "Simulation", "Event", "EVENT_KINDS", "Result", "ConservationError", "OverloadWarning",
     *_LAZY_ATTRS, *sorted(_LAZY_MODULES), "__version__",
 ]
 

@@ -95,6 +95,9 @@ def parse_set(items: Sequence[str]) -> dict[str, list[Any]]:
         path = path.strip()
         if not eq or not path:
             raise UsageError(f"--set {item!r}: write PATH=VALUES, e.g. consumers.count=1..8")
+        if path in grid:
+            raise UsageError(f"--set {path}: given twice; give each field once, with all its values "
+                             f"(e.g. --set {path}=1,2,3)")
         grid[path] = parse_values(values, f"--set {path}")
     return grid
 
@@ -106,6 +109,34 @@ def _fmt(v: Any) -> str:
     if isinstance(v, float):
         return "nan" if math.isnan(v) else f"{v:.6g}"
     return str(v)
+
+
+def _column_format(values: Any) -> Any:
+    """One number format for a whole column: integers without decimals, otherwise fixed decimals
+    giving the largest value 4 significant digits, or scientific notation when the column spans
+    more than 6 orders of magnitude (or holds very large or very small values)."""
+    import numpy as np
+
+    v = np.asarray([x for x in values if isinstance(x, (int, float)) and not isinstance(x, bool)], dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return _fmt
+    if np.all(v == np.round(v)) and np.all(np.abs(v) < 1e15):
+        return lambda x: f"{x:,.0f}" if isinstance(x, (int, float)) and math.isfinite(x) else _fmt(x)
+    big = float(np.max(np.abs(v)))
+    nz = np.abs(v[v != 0])
+    small = float(np.min(nz)) if nz.size else big
+    if big >= 1e7 or big < 1e-3 or (small > 0 and big / small > 1e6):
+        return lambda x: f"{x:.4e}" if isinstance(x, (int, float)) and math.isfinite(x) else _fmt(x)
+    dec = min(6, max(0, 3 - math.floor(math.log10(big)))) if big > 0 else 0
+    return lambda x: f"{x:,.{dec}f}" if isinstance(x, (int, float)) and math.isfinite(x) else _fmt(x)
+
+
+def _table(df: Any, index: bool = True) -> str:
+    """A DataFrame as text, each numeric column in one number format (see :func:`_column_format`)."""
+    fmts = {c: _column_format(df[c].tolist()) for c in df.columns
+            if df[c].dtype.kind in "if" or (df[c].dtype == object and any(isinstance(x, float) for x in df[c]))}
+    return df.to_string(index=index, formatters=fmts)
 
 
 def _jsonable(v: Any) -> Any:
@@ -135,16 +166,44 @@ def _emit(args: argparse.Namespace, text: str, frame: Any = None, payload: Any =
     else:
         out = text
     if args.output:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.output).write_text(out if out.endswith("\n") else out + "\n", encoding="utf-8")
+        try:
+            Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.output).write_text(out if out.endswith("\n") else out + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"-o {args.output}: cannot write it ({exc.strerror or exc})") from None
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         print(out.rstrip("\n"))
 
 
+def _check_writable(flag: str, path: str | None) -> None:
+    """Refuse an output path that cannot be written, before any work is done."""
+    if path is None:
+        return
+    p = Path(path)
+    if not str(path).strip() or "\x00" in str(path):
+        raise UsageError(f"{flag}: not a valid file path: {path!r}")
+    if p.is_dir():
+        raise UsageError(f"{flag} {path}: is a directory; give a file name")
+    parent = p.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if parent.exists() and not parent.is_dir():
+        raise UsageError(f"{flag} {path}: {parent} is a file, not a directory")
+    import os
+
+    if not os.access(parent, os.W_OK):
+        raise UsageError(f"{flag} {path}: cannot write into {parent} (permission denied)")
+    if flag == "--plot" and p.suffix.lower() not in (".png", ".svg", ".pdf", ".jpg", ".jpeg"):
+        raise UsageError(f"{flag} {path}: give a .png, .svg, .pdf or .jpg file name")
+
+
 def _save(ax: Any, path: str) -> None:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    ax.figure.savefig(path, dpi=120)
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        ax.figure.savefig(path, dpi=120)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--plot {path}: cannot write it ({getattr(exc, 'strerror', None) or exc})") from None
     import matplotlib.pyplot as plt
 
     plt.close(ax.figure)
@@ -216,13 +275,18 @@ def _metrics(text: str | None, default: Sequence[str]) -> list[str] | None:
 def _describe(sc: Any, path: str) -> str:
     from mqsim.theory import for_scenario
 
+    from mqsim.model.overload import stability
+
     pred = for_scenario(sc)
     kind = "exact" if pred.exact else "approximation"
-    head = (f"Scenario {sc.name or path}: lambda = {sc.arrival_rate:.6g} msg/s, E[S] = {sc.mean_service:.6g} s, "
+    es = sc.offered_load / sc.arrival_rate
+    head = (f"Scenario {sc.name or path}: lambda = {sc.arrival_rate:.6g} msg/s, E[S] = {es:.6g} s, "
             f"{sc.consumers.count} consumers, rho = {sc.utilisation:.4g}")
     th = (f"Theory: {pred.model} by {pred.formula} ({kind})" if pred.applies and pred.stable
           else f"Theory: {pred.reason}")
-    return head + "\n" + th
+    st = stability(sc)
+    warn = f"\nUNSTABLE, {st.reason()}; rows marked unstable are not steady-state figures" if st.unstable else ""
+    return head + "\n" + th + warn
 
 
 # --------------------------------------------------------------------------------------------
@@ -233,6 +297,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from mqsim.experiments.slo import parse_metric
     from mqsim.model.yaml_io import load_yaml
 
+    _check_writable("-o", args.output)
+    _check_writable("--plot", args.plot)
     sc = load_yaml(args.scenario)
     horizon, warmup = _window(args, sc)
     wanted = _metrics(args.metrics, RUN_METRICS)
@@ -247,7 +313,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if wanted:
         t = t.loc[[s.name for s in specs]]
     t = t.copy()
-    t["covered"] = [(lo <= th <= hi) if isinstance(th, float) and math.isfinite(th) else None
+    t["covered"] = [bool(lo <= th <= hi) if isinstance(th, float) and math.isfinite(th) else None
                     for lo, hi, th in zip(t["ci_low"], t["ci_high"], t["theory"])]
     frame = t.reset_index()
     lines = [_describe(sc, args.scenario),
@@ -256,7 +322,7 @@ def cmd_run(args: argparse.Namespace) -> int:
              + (f"; precision target {args.rel_precision:g} {'reached' if reps.converged else 'NOT reached'}"
                 if args.rel_precision is not None else ""),
              f"Mean and {args.confidence:.0%} CI (Student t) beside theory:", "",
-             t.drop(columns=["formula", "exact"]).to_string(float_format=lambda v: f"{v:.5g}")]
+             _table(t.drop(columns=["formula", "exact"]))]
     _emit(args, "\n".join(lines), frame)
     if args.plot:
         _agg()
@@ -289,6 +355,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from mqsim.experiments.sweep import sweep
     from mqsim.model.yaml_io import load_yaml
 
+    _check_writable("-o", args.output)
+    _check_writable("--plot", args.plot)
     sc = load_yaml(args.scenario)
     if not args.set:
         raise UsageError("sweep: give at least one --set PATH=VALUES, e.g. --set consumers.count=1..8")
@@ -306,7 +374,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     for key, sub in t.groupby(paths, sort=False):
         key = key if isinstance(key, tuple) else (key,)
         row: dict[str, Any] = dict(zip(paths, key))
-        row["rho"] = f"{sub['rho'].iloc[0]:.3f}"
+        row["rho"] = float(sub["rho"].iloc[0])
+        row["unstable"] = bool(sub["unstable"].any())
         by_m = sub.set_index("metric")
         for m in names:
             if m in by_m.index:
@@ -321,7 +390,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         f"Sweep over {', '.join(paths)}: {args.replications} replications of {horizon:,.0f} s per point, "
         f"common random numbers",
         f"Each cell: mean ± {args.confidence:.0%} CI half-width [theory{': ' + formula if formula else ''}]", "",
-        pd.DataFrame(rows).to_string(index=False)])
+        _table(pd.DataFrame(rows), index=False)])
     _emit(args, text, t)
     if args.plot:
         _agg()
@@ -339,22 +408,26 @@ def cmd_size(args: argparse.Namespace) -> int:
     from mqsim.experiments.sizing import size_consumers
     from mqsim.model.yaml_io import load_yaml
 
+    _check_writable("-o", args.output)
+    _check_writable("--plot", args.plot)
     sc = load_yaml(args.scenario)
     horizon, warmup = _window(args, sc)
     r = size_consumers(sc, args.slo, args.confidence, replications=args.replications,
                        max_replications=max(args.max_replications, args.replications), seed=args.seed,
                        horizon=horizon, warmup=warmup, max_consumers=args.max_consumers, **_exec_kwargs(args))
-    payload = {"answer": r.answer, "formula_answer": r.formula_answer, "formula": r.formula,
+    payload = {"answer": r.answer, "cannot_be_met": r.cannot_be_met or None, "formula_answer": r.formula_answer,
+               "formula": r.formula,
                "formula_exact": r.formula_exact, "slo": str(r.slo), "confidence": r.confidence,
                "explanation": r.explanation, "evidence": _records(r.evidence)}
     _emit(args, _describe(sc, args.scenario) + "\n\n" + repr(r), r.evidence, payload)
-    if args.plot:
+    if args.plot and not r.evidence.empty:
         _agg()
         _save(r.plot(), args.plot)
     return 0
 
 
 # ---- theory ---------------------------------------------------------------------------------
+_THEORY_ARGS = ("lam", "mu", "c", "K", "mean", "scv", "ca2", "a")
 _MODELS: dict[str, tuple[tuple[str, ...], str]] = {
     "mm1": (("lam", "mu"), "M/M/1"),
     "mmc": (("lam", "mu", "c"), "M/M/c (Erlang C)"),
@@ -372,11 +445,21 @@ _MODELS: dict[str, tuple[tuple[str, ...], str]] = {
 def cmd_theory(args: argparse.Namespace) -> int:
     from mqsim import theory as th
 
+    _check_writable("-o", args.output)
     model = args.model
     need, _ = _MODELS[model]
     missing = [f"--{k}" for k in need if getattr(args, k) is None]
     if missing:
         raise UsageError(f"theory {model}: needs {', '.join('--' + k for k in need)}; missing {', '.join(missing)}")
+    extra_args = [f"--{k}" for k in _THEORY_ARGS if k not in need and getattr(args, k) is not None]
+    if args.drop_head and model != "mmck":
+        extra_args.append("--drop-head")
+    if args.t is not None and model not in ("mm1", "mmc"):
+        extra_args.append("--t")
+    if extra_args:
+        raise UsageError(f"theory {model}: {', '.join(extra_args)} {'does' if len(extra_args) == 1 else 'do'} not "
+                         f"apply to {model}, which takes {', '.join('--' + k for k in need)}"
+                         + (" (and --t)" if model in ("mm1", "mmc") else " (and --drop-head)" if model == "mmck" else ""))
     v = {k: getattr(args, k) for k in need}
     extra: dict[str, Any] = {}
     if model == "erlang-b":
@@ -417,7 +500,7 @@ def cmd_theory(args: argparse.Namespace) -> int:
 
     frame = pd.DataFrame({"quantity": list(out), "value": [_jsonable(x) for x in out.values()]})
     width = max(len(k) for k in out)
-    text = "\n".join(f"{k:<{width}}  {_fmt(x)}" for k, x in out.items())
+    text = "\n".join(f"{k:<{width}}  {_fmt(x)}" for k, x in out.items())  # one quantity per line: %.6g each
     _emit(args, text, frame, out)
     return 0
 
@@ -488,12 +571,12 @@ def _add_live(sub: Any) -> None:
 # parser
 # --------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="mqsim", description=__doc__.split("\n\n")[0],
-                                 epilog="Run 'mqsim COMMAND -h' for a command's options.")
+    ap = _Parser(prog="mqsim", description=_plain(__doc__.split("\n\n")[0]),
+                 epilog="Run 'mqsim COMMAND -h' for a command's options.")
     from mqsim import __version__
 
     ap.add_argument("--version", action="version", version=f"mqsim {__version__}")
-    sub = ap.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
 
     p = sub.add_parser("run", help="replicate a scenario: every metric with its CI beside theory",
                        description="Replicate a scenario and print every metric's mean and CI beside theory.")
@@ -553,13 +636,43 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``error: mqsim run: argument -n: invalid int value: 'x'``."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _plain(text: str) -> str:
+    """reST markup out of a docstring for --help: ``mqsim`` -> mqsim, :func:`x` -> x."""
+    import re
+
+    return re.sub(r":[a-z]+:`~?([^`]+)`", r"\1", text).replace("``", "")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``mqsim`` command; returns the exit status (0 ok, 2 bad input)."""
-    args = build_parser().parse_args(argv)
+    """Entry point of the ``mqsim`` command; returns the exit status (0 ok, 2 bad input: one
+    ``error: ...`` line on stderr, never a traceback)."""
+    import warnings
+
     try:
-        return int(args.func(args))
-    except (ValueError, ImportError, RuntimeError) as exc:  # bad input, UnstableError, no broker installed
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help, --version
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+    try:
+        with warnings.catch_warnings():
+            from mqsim.model.overload import OverloadWarning
+
+            warnings.simplefilter("ignore", OverloadWarning)  # the tables say it (unstable / no steady state)
+            return int(args.func(args))
+    except (ValueError, ImportError, RuntimeError) as exc:  # bad input, UnstableError, no broker installed
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # an output that cannot be written after all
+        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # pragma: no cover
         print("interrupted", file=sys.stderr)

@@ -24,7 +24,7 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["overlap", "window_metrics", "summary_frame", "samples", "METRIC_COLUMNS", "QUANTILES"]
+__all__ = ["overlap", "busy_time", "window_metrics", "summary_frame", "mark_unstable", "samples", "METRIC_COLUMNS", "QUANTILES"]
 
 QUANTILES = (0.50, 0.95, 0.99)
 METRIC_COLUMNS = (
@@ -51,17 +51,30 @@ def _quantiles(x: np.ndarray) -> list[float]:
     return [float(v) for v in np.quantile(x, QUANTILES)]
 
 
+def busy_time(t_start: np.ndarray, t_done: np.ndarray, outcome: np.ndarray, t0: float, t1: float,
+              attempts: tuple[np.ndarray, np.ndarray] | None = None) -> float:
+    """Consumer-seconds of service inside ``[t0, t1)``: acked services (start to ack), services
+    still running at ``t1``, and logged attempts that did not end in an ack."""
+    started = ~np.isnan(t_start)
+    busy = overlap(t_start, np.where(started & (outcome == 0), t_done, np.nan), t0, t1)
+    if attempts is not None and len(attempts[0]):
+        busy += overlap(attempts[0], attempts[1], t0, t1)
+    return busy
+
+
 def window_metrics(t_publish: np.ndarray, t_start: np.ndarray, t_done: np.ndarray, outcome: np.ndarray,
                    t0: float, t1: float, servers: int, *, prior: np.ndarray | None = None,
                    deliveries: np.ndarray | None = None,
-                   attempts: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
+                   attempts: tuple[np.ndarray, np.ndarray] | None = None, busy: float | None = None) -> dict[str, Any]:
     """Every metric of :data:`METRIC_COLUMNS` for one set of messages (see module doc).
 
     t_publish, t_start, t_done: arrays of seconds (NaN = not yet); outcome: codes into
     :data:`mqsim.records.OUTCOMES` (a boolean array is read as "dropped"); servers: number of
     consumers, for ``utilisation``; prior: seconds of earlier unfinished service attempts per
     message (wait excludes them); deliveries: delivery count per message; attempts: (start,
-    end) arrays of logged service attempts that did not end in an ack (counted as busy time).
+    end) arrays of logged service attempts that did not end in an ack (counted as busy time);
+    busy: consumer-seconds of service in the window, if the rows are not the services themselves
+    (journeys, see :mod:`mqsim.analysis.journeys`).
     """
     T = t1 - t0
     outcome = np.asarray(outcome)
@@ -78,9 +91,8 @@ def window_metrics(t_publish: np.ndarray, t_start: np.ndarray, t_done: np.ndarra
     n_ack = int((acked & (t_done >= t0)).sum())
     wq = _quantiles(wait)
     ws = _quantiles(sojourn)
-    busy = overlap(t_start, np.where(started & acked, t_done, np.nan), t0, t1)
-    if attempts is not None and len(attempts[0]):
-        busy += overlap(attempts[0], attempts[1], t0, t1)
+    if busy is None:
+        busy = busy_time(t_start, t_done, outcome, t0, t1, attempts)
     L = overlap(t_publish, t_done, t0, t1) / T
     n_lost_any = int(counts[1] + counts[4] + counts[5] + counts[6])
     dl = deliveries[in_win] if deliveries is not None else None
@@ -109,7 +121,12 @@ def window_metrics(t_publish: np.ndarray, t_start: np.ndarray, t_done: np.ndarra
 
 def summary_frame(result: Any, by: tuple[str, ...] = ("producer", "priority")) -> "pd.DataFrame":
     """Metrics of ``result`` (a :class:`mqsim.Result`) overall and per value of each column in
-    ``by`` ("queue", "producer", "priority"); tidy rows (group, key, metrics...)."""
+    ``by`` ("queue", "producer", "priority"); tidy rows (group, key, unstable, metrics...).
+
+    With stages, the overall and per-producer rows are end to end: one entry per original
+    message, its journey through the pipeline (see :mod:`mqsim.analysis.journeys`); the queue and
+    priority rows describe the hops at each queue. With one queue the two views coincide.
+    """
     import pandas as pd
 
     a = result.arrays
@@ -120,32 +137,63 @@ def summary_frame(result: Any, by: tuple[str, ...] = ("producer", "priority")) -
     a_start = np.asarray(rec.a_start, dtype=float)
     a_end = np.asarray(rec.a_end, dtype=float)
     counts = [sc.node(k)[1].count for k in range(len(sc.node_names))]
-    total = sum(counts)
 
-    def one(mask: np.ndarray | None, servers: int) -> dict[str, Any]:
+    def hops(mask: np.ndarray | None, servers: int) -> dict[str, Any]:
         sel = slice(None) if mask is None else mask
         att = (a_start, a_end) if mask is None else (a_start[mask[a_mid]], a_end[mask[a_mid]])
         return window_metrics(a["t_publish"][sel], a["t_start"][sel], a["t_done"][sel], a["outcome"][sel], t0, t1,
                               servers, prior=a["prior"][sel], deliveries=a["deliveries"][sel], attempts=att)
 
-    rows = [{"group": "all", "key": "all", **one(None, total)}]
+    end_to_end = _journey_rows(a, sc, t0, t1, (a_mid, a_start, a_end)) if getattr(sc, "stages", ()) else None
+    rows = [{"group": "all", "key": "all", **(end_to_end(None) if end_to_end else hops(None, sum(counts)))}]
     names = [p.name for p in sc.producers]
     for col in by:
         if col == "queue":
             for k, nm in enumerate(sc.node_names):
-                rows.append({"group": "queue", "key": nm, **one(a["node"] == k, counts[k])})
+                rows.append({"group": "queue", "key": nm, **hops(a["node"] == k, counts[k])})
         elif col == "producer":
             for i, nm in enumerate(names):
                 m = a["producer"] == i
                 if m.any():
-                    rows.append({"group": "producer", "key": nm, **one(m, total)})
+                    rows.append({"group": "producer", "key": nm, **(end_to_end(i) if end_to_end else hops(m, sum(counts)))})
         elif col == "priority":
             for pr in sorted(set(a["priority"].tolist()), reverse=True):
-                rows.append({"group": "priority", "key": pr,
-                             **one(a["priority"] == pr, total)})
+                rows.append({"group": "priority", "key": pr, **hops(a["priority"] == pr, sum(counts))})
         else:
             raise ValueError(f"by: groups must be among 'queue', 'producer', 'priority'; got {col!r}")
-    return pd.DataFrame(rows, columns=["group", "key", *METRIC_COLUMNS])
+    return mark_unstable(pd.DataFrame(rows, columns=["group", "key", *METRIC_COLUMNS]), sc)
+
+
+def _journey_rows(a: dict[str, np.ndarray], sc: Any, t0: float, t1: float, attempts: tuple[np.ndarray, ...]) -> Any:
+    """A function of a producer index (None: all) giving its end-to-end metrics row."""
+    from mqsim.analysis.journeys import journeys, pipeline_nodes
+
+    J = journeys(a)
+    nodes = pipeline_nodes(sc)
+    servers = sum(sc.node(k)[1].count for k in nodes)
+    on_pipeline = np.isin(a["node"], nodes)
+    a_mid, a_start, a_end = attempts
+
+    def row(producer: int | None) -> dict[str, Any]:
+        hop = on_pipeline if producer is None else on_pipeline & (a["producer"] == producer)
+        sel = slice(None) if producer is None else J["producer"] == producer
+        busy = busy_time(a["t_start"][hop], a["t_done"][hop], a["outcome"][hop], t0, t1,
+                         (a_start[hop[a_mid]], a_end[hop[a_mid]]))
+        return window_metrics(J["t_publish"][sel], J["t_start"][sel], J["t_done"][sel], J["outcome"][sel], t0, t1,
+                              servers, deliveries=J["deliveries"][sel], busy=busy)
+
+    return row
+
+
+def mark_unstable(df: "pd.DataFrame", scenario: Any) -> "pd.DataFrame":
+    """Insert the boolean column ``unstable`` after ``key``: True on rows whose messages pass
+    through a queue with no steady state (offered load >= 1 and no length limit; see
+    :mod:`mqsim.model.overload`). Their W, Wq, L grow with the run length: not steady-state figures."""
+    from mqsim.model.overload import stability
+
+    st = stability(scenario)
+    df.insert(2, "unstable", [st.row_unstable(g, k) for g, k in zip(df["group"], df["key"])])
+    return df
 
 
 def samples(result: Any, kind: str = "wait") -> np.ndarray:

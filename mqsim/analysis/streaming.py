@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 
+from mqsim.analysis.journeys import JourneyFolder
 from mqsim.model.outcomes import OUTCOMES, ConservationError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -110,7 +111,7 @@ class SummaryStats:
 
     trace = False  # no queue-length series in summary mode
 
-    def __init__(self, scenario: Any, warmup: float, horizon: float):
+    def __init__(self, scenario: Any, warmup: float, horizon: float, *, with_journeys: bool = True):
         self.scenario = scenario
         self.t0 = float(warmup)
         self.t1 = float(horizon)
@@ -126,6 +127,9 @@ class SummaryStats:
         n_nodes = len(getattr(scenario, "node_names", ("main",)))
         self._lut = np.full(n_nodes * self.n_producers * 256, -1, dtype=np.int64)  # class key -> row
         self._compiled: Any = None
+        #: with stages: the end-to-end journeys of original messages (see mqsim.analysis.journeys)
+        self.folder = JourneyFolder() if with_journeys and bool(getattr(scenario, "stages", ())) else None
+        self.journeys = SummaryStats(scenario, warmup, horizon, with_journeys=False) if self.folder else None
 
     def use_compiled(self, kernel: Any) -> "SummaryStats":
         """Accumulate with the compiled loop of :mod:`mqsim._fastkernel` (the fast engine's
@@ -156,12 +160,29 @@ class SummaryStats:
 
     def add(self, *, producer: np.ndarray, priority: np.ndarray, t_publish: np.ndarray, t_start: np.ndarray,
             t_done: np.ndarray, outcome: np.ndarray, node: np.ndarray | None = None, prior: np.ndarray | None = None,
-            deliveries: np.ndarray | None = None) -> None:
+            deliveries: np.ndarray | None = None, ids: np.ndarray | None = None, parent: np.ndarray | None = None,
+            child: np.ndarray | None = None, service_busy: bool = True) -> None:
         """Account for a chunk of messages (arrays of equal length; times in seconds, NaN =
-        did not happen; outcome codes into :data:`mqsim.records.OUTCOMES`)."""
+        did not happen; outcome codes into :data:`mqsim.model.outcomes.OUTCOMES`).
+
+        With stages, chunks must come in id order with ``ids``, ``parent`` and ``child`` (the id
+        of a hop's route copy, -1 for none) so the hops fold into journeys. ``service_busy=False``:
+        the rows are not services (journeys), so they add no busy time.
+        """
         m = len(t_publish)
         if m == 0:
             return
+        if self.folder is not None:
+            if ids is None or parent is None or child is None:
+                raise ValueError("SummaryStats.add: a scenario with stages needs ids, parent and child")
+            n = len(t_publish)
+            z = np.zeros(n)
+            J = self.folder.fold(ids, parent, child, producer, t_publish, t_start, t_done, outcome,
+                                 z if prior is None else prior, np.ones(n, dtype=np.int64) if deliveries is None
+                                 else deliveries)
+            self.journeys.add(producer=J["producer"], priority=np.zeros(len(J["producer"]), dtype=np.int64),  # type: ignore[union-attr]
+                              t_publish=J["t_publish"], t_start=J["t_start"], t_done=J["t_done"],
+                              outcome=J["outcome"], deliveries=J["deliveries"], service_busy=False)
         t0, t1 = self.t0, self.t1
         producer = np.asarray(producer, dtype=np.int64)
         priority = np.asarray(priority, dtype=np.int64)
@@ -203,7 +224,8 @@ class SummaryStats:
             k[:, K_REDEL] += count(in_win & (deliveries > 1))
             k[:, K_DUP] += count(smask, np.clip(deliveries - 1, 0, None).astype(float)).astype(np.int64)
         s = self.s
-        s[:, S_BUSY] += count(None, _clipped_overlap(t_start, np.where(started & acked, t_done, np.nan), t0, t1))
+        if service_busy:
+            s[:, S_BUSY] += count(None, _clipped_overlap(t_start, np.where(started & acked, t_done, np.nan), t0, t1))
         s[:, S_LAREA] += count(None, _clipped_overlap(t_publish, t_done, t0, t1))
         s[:, S_WSUM] += count(wmask, wait)
         s[:, S_SSUM] += count(smask, soj)
@@ -241,13 +263,16 @@ class SummaryStats:
                                     f"counters {counters}, derived from records "
                                     f"{ {k: seen[k] for k in OUTCOMES} }")
 
-    def metrics(self, rows: list[int], servers: int) -> dict[str, Any]:
-        """Every metric of :data:`mqsim.metrics.METRIC_COLUMNS` over the classes ``rows``."""
+    def metrics(self, rows: list[int], servers: int, busy: float | None = None) -> dict[str, Any]:
+        """Every metric of :data:`mqsim.analysis.metrics.METRIC_COLUMNS` over the classes ``rows``
+        (``busy``: consumer-seconds of service, if not the classes' own)."""
         from mqsim.analysis.metrics import METRIC_COLUMNS, QUANTILES
 
         T = self.t1 - self.t0
         k = self.k[rows].sum(axis=0)
         s = self.s[rows].sum(axis=0)
+        if busy is not None:
+            s[S_BUSY] = busy
         ow = self.out_win[rows].sum(axis=0)
         hw = self.h_wait[rows].sum(axis=0)
         hs = self.h_soj[rows].sum(axis=0)
@@ -281,6 +306,20 @@ class SummaryStats:
             vals[f"sojourn_{name}"] = v
         return {c: vals.get(c, math.nan) for c in METRIC_COLUMNS}
 
+    def _journey_row(self, producer: int | None) -> dict[str, Any]:
+        """End-to-end metrics of the journeys (of one producer, or all), busy time from the pipeline's hops."""
+        from mqsim.analysis.journeys import pipeline_nodes
+
+        sc = self.scenario
+        nodes = pipeline_nodes(sc)
+        js = self.journeys
+        assert js is not None
+        jrows = [r for r in range(len(js.keys)) if producer is None or js.keys[r][1] == producer]
+        hops = [r for r in range(len(self.keys)) if self.keys[r][0] in nodes
+                and (producer is None or self.keys[r][1] == producer)]
+        busy = float(self.s[hops, S_BUSY].sum())
+        return js.metrics(jrows, sum(sc.node(k)[1].count for k in nodes), busy=busy)
+
     def frame(self, by: tuple[str, ...]) -> "pd.DataFrame":
         """Tidy rows (group, key, metrics...) as :func:`mqsim.metrics.summary_frame` builds them."""
         import pandas as pd
@@ -292,7 +331,8 @@ class SummaryStats:
         counts, total = servers(sc)
         allrows = list(range(len(self.keys)))
         present = [r for r in allrows if self.k[r, K_TOTAL] > 0]
-        rows = [{"group": "all", "key": "all", **self.metrics(allrows, total)}]
+        end_to_end = self._journey_row if self.journeys is not None else None
+        rows = [{"group": "all", "key": "all", **(end_to_end(None) if end_to_end else self.metrics(allrows, total))}]
         for col in by:
             if col == "queue":
                 for n, nm in enumerate(node_names):
@@ -302,7 +342,8 @@ class SummaryStats:
                 for i, p in enumerate(sc.producers):
                     sel = [r for r in present if self.keys[r][1] == i]
                     if sel:
-                        rows.append({"group": "producer", "key": p.name, **self.metrics(sel, total)})
+                        rows.append({"group": "producer", "key": p.name,
+                                     **(end_to_end(i) if end_to_end else self.metrics(sel, total))})
             elif col == "priority":
                 for pr in sorted({self.keys[r][2] for r in present}, reverse=True):
                     rows.append({"group": "priority", "key": pr,
@@ -310,7 +351,9 @@ class SummaryStats:
             else:
                 raise ValueError(f"by: groups must be among 'queue', 'producer', 'priority' in summary mode "
                                  f"(records='summary' keeps no per-message rows); got {col!r}")
-        return pd.DataFrame(rows, columns=["group", "key", *METRIC_COLUMNS])
+        from mqsim.analysis.metrics import mark_unstable
+
+        return mark_unstable(pd.DataFrame(rows, columns=["group", "key", *METRIC_COLUMNS]), sc)
 
 
 def servers(sc: Any) -> tuple[list[int], int]:

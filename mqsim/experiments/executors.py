@@ -25,11 +25,21 @@ a ``distributed.Client``     its ``get_executor()`` (your cluster; left running)
 a ``concurrent.futures``     used as given (left running), e.g. a ``ThreadPoolExecutor`` or
 ``Executor``                 an MPI / cloud executor
 ===========================  =================================================================
+
+Worker processes that are *spawned* (Dask's workers always; a process pool where the start
+method is ``spawn`` or ``forkserver``, as on macOS and Windows) import the script that started
+them again. A script that runs an experiment at its top level, outside
+``if __name__ == "__main__":``, would start it again in every worker; the runner notices that
+before it starts any process and raises one :class:`RuntimeError` that says to add the guard.
+Notebooks and ``python -c`` need no guard.
 """
 
 from __future__ import annotations
 
+import ast
+import multiprocessing
 import os
+import sys
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from typing import Any, Callable, Sequence
 
@@ -56,6 +66,58 @@ def resolve_n_jobs(n_jobs: int | None) -> int:
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
         raise ValueError(f"n_jobs: must be None, -1 (all cores) or an integer >= 1, got {n_jobs!r}")
     return n_jobs
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    """``__name__ == "__main__"`` (either way round)."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    return (any(isinstance(x, ast.Name) and x.id == "__name__" for x in sides)
+            and any(isinstance(x, ast.Constant) and x.value == "__main__" for x in sides))
+
+
+def unguarded_main_call() -> str | None:
+    """``"script.py, line N"`` if the current call comes from the top level of the script run
+    as ``__main__`` outside an ``if __name__ == "__main__":`` block, else None (a notebook,
+    ``python -c``, an imported module, or a guarded call)."""
+    path = getattr(sys.modules.get("__main__"), "__file__", None)
+    if not path:
+        return None
+    frame: Any = sys._getframe(1)
+    while frame is not None:
+        if (frame.f_code.co_name == "<module>" and frame.f_globals.get("__name__") == "__main__"
+                and os.path.abspath(frame.f_code.co_filename) == os.path.abspath(path)):
+            break
+        frame = frame.f_back
+    if frame is None:
+        return None
+    line = frame.f_lineno
+    try:
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read())
+    except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.If) and _is_main_test(node.test) and node.lineno <= line <= (node.end_lineno or line):
+            return None
+    return f"{os.path.basename(path)}, line {line}"
+
+
+def _require_main_guard(what: str) -> None:
+    """Raise one clear error if spawned workers would re-run the calling script's top level."""
+    where = unguarded_main_call()
+    if where is not None:
+        raise RuntimeError(
+            f"{what} starts worker processes that import your script again, so its top level would "
+            f"start the experiment once more in every worker ({where}). Put the code that runs it "
+            "under a main guard:\n\n    if __name__ == \"__main__\":\n        mq.sweep(...)  # or replicate, "
+            "size_consumers\n\nor use executor=\"sequential\". Notebooks and `python -c` need no guard.")
+
+
+def _start_method() -> str:
+    """The start method a new process pool will use (without fixing it)."""
+    return multiprocessing.get_start_method(allow_none=True) or multiprocessing.get_all_start_methods()[0]
 
 
 def _is_dask_client(obj: Any) -> bool:
@@ -129,6 +191,8 @@ class Runner:
                 raise ImportError("executor='dask' needs Dask: pip install 'mqsim[dask]'") from None
             import warnings
 
+            _require_main_guard("executor='dask'")
+
             with warnings.catch_warnings():
                 # no dashboard; the scheduler's bare HTTP endpoint moves off a busy port quietly
                 warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
@@ -138,6 +202,8 @@ class Runner:
             self._owned += [cluster, client]
             self._executor = client.get_executor()
         else:
+            if _start_method() != "fork":
+                _require_main_guard(f"a process pool (start method {_start_method()!r})")
             pool = ProcessPoolExecutor(max_workers=self.n_jobs)
             self._owned.append(pool)
             self._executor = pool

@@ -19,14 +19,18 @@ top-level functions of ``(scenario, seed, horizon, warmup)``.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from mqsim.analysis.metrics import METRIC_COLUMNS
 from mqsim.analysis.statistics import confidence_interval
-from mqsim.model.scenario import Scenario, as_scenario
+from mqsim.model.overload import OverloadWarning, stability
+from mqsim.model.scenario import Scenario, ScenarioLike, as_scenario
+from mqsim.model import validate
 from mqsim.model.validate import check_run_window
+from mqsim.sim import budget
 from mqsim.sim.run import simulate
 from mqsim.sim.streams import resolve_seed
 
@@ -53,7 +57,7 @@ def pilot_seed(seed: int, k: int = 0) -> int:
     return int(np.random.SeedSequence([int(seed), int(k)], spawn_key=(0x5EED,)).generate_state(1, np.uint64)[0])
 
 
-def _auto_warmups(run: Any, scs: Sequence[Scenario], seed: int, horizon: float, series: str,
+def _auto_warmups(run: Any, scs: Sequence[ScenarioLike], seed: int, horizon: float, series: str,
                   pilots: int) -> list["WarmupResult"]:
     """MSER-5 warm-up of each scenario from ``pilots`` averaged pilot runs (all in one batch)."""
     from mqsim.analysis.warmup import combine_pilots
@@ -103,12 +107,17 @@ def run_replication(scenario: Any, seed: int, horizon: float, warmup: float,
     import pandas as pd
 
     sc = as_scenario(scenario)
-    res = simulate(sc, horizon, warmup, seed=seed, trace=False, engine="auto")
+    with warnings.catch_warnings():  # the entry point (replicate, sweep, ...) warned once already
+        warnings.simplefilter("ignore", OverloadWarning)
+        res = simulate(sc, horizon, warmup, seed=seed, trace=False, engine="auto")
     by = tuple(by)
     if by:
         df = res.summary(by)
     else:  # fast path: no per-group frames
         df = pd.DataFrame([{"group": "all", "key": "all", **res.overall()}], columns=["group", "key", *METRIC_COLUMNS])
+        from mqsim.analysis.metrics import mark_unstable
+
+        df = mark_unstable(df, sc)
     if extra_metrics:
         from mqsim.experiments.slo import parse_metric
 
@@ -133,7 +142,7 @@ class Replications:
     :data:`METRIC_COLUMNS`).
     """
 
-    def __init__(self, scenario: Scenario, runs: "pd.DataFrame", *, seed: int, horizon: float, warmup: float,
+    def __init__(self, scenario: ScenarioLike, runs: "pd.DataFrame", *, seed: int, horizon: float, warmup: float,
                  warmup_info: "WarmupResult | None" = None, rel_precision: float | None = None,
                  precision_metrics: tuple[str, ...] = (), converged: bool | None = None,
                  extra_metrics: tuple[str, ...] = (), confidence: float = 0.95):
@@ -167,19 +176,25 @@ class Replications:
         return s + ">"
 
     def table(self, confidence: float = 0.95, *, theory: bool = False) -> "pd.DataFrame":
-        """Tidy rows (group, key, metric, n, mean, std, ci_low, ci_high, half_width); with
+        """Tidy rows (group, key, metric, unstable, n, mean, std, ci_low, ci_high, half_width); with
         ``theory=True`` also ``theory``, ``formula`` and ``exact`` from
-        :func:`mqsim.theory.for_scenario` (NaN where no formula predicts the row)."""
+        :func:`mqsim.theory.for_scenario` (NaN where no formula predicts the row).
+
+        ``unstable`` is True on rows whose messages pass through a queue with no steady state
+        (offered load >= 1 and no length limit, see :mod:`mqsim.model.overload`): their means
+        grow with the horizon and are not steady-state figures."""
         import pandas as pd
 
         long = self.runs.melt(id_vars=["replication", "group", "key"], value_vars=list(self.metric_names),
                               var_name="metric", value_name="value")
         rows = []
+        st = stability(self.scenario)
         for (g, k, m), sub in long.groupby(["group", "key", "metric"], sort=False):
             v = sub["value"].astype(float).to_numpy()
             mean, lo, hi = confidence_interval(v, confidence)
             fin = v[np.isfinite(v)]
-            rows.append({"group": g, "key": k, "metric": m, "n": int(fin.size), "mean": mean,
+            rows.append({"group": g, "key": k, "metric": m, "unstable": st.row_unstable(g, k), "n": int(fin.size),
+                         "mean": mean,
                          "std": float(fin.std(ddof=1)) if fin.size > 1 else math.nan,
                          "ci_low": lo, "ci_high": hi, "half_width": (hi - lo) / 2})
         t = pd.DataFrame(rows)
@@ -192,7 +207,7 @@ class Replications:
         theory, formula, exact)."""
         t = self.table(confidence, theory=theory)
         t = t[(t["group"] == "all") & (t["key"] == "all")].set_index("metric")
-        cols = ["n", "mean", "ci_low", "ci_high", "half_width"] + (["theory", "formula", "exact"] if theory else [])
+        cols = ["unstable", "n", "mean", "ci_low", "ci_high", "half_width"] + (["theory", "formula", "exact"] if theory else [])
         return t[cols]
 
     def ci(self, metric: str, group: str = "all", key: object = "all",
@@ -235,7 +250,7 @@ def _relative(mean: float, hw: float) -> float:
     return hw / abs(mean) if mean != 0 else math.inf
 
 
-def _add_theory(t: "pd.DataFrame", sc: Scenario) -> None:
+def _add_theory(t: "pd.DataFrame", sc: ScenarioLike) -> None:
     from mqsim.analysis.theory_join import theory_table
     from mqsim.theory import for_scenario
 
@@ -246,10 +261,10 @@ def _add_theory(t: "pd.DataFrame", sc: Scenario) -> None:
     t["exact"] = bool(pred.exact) if th else False
 
 
-def _check_n(name: str, n: Any, lo: int) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < lo:
+def _check_n(name: str, n: Any, lo: int, hi: int = 100_000) -> int:
+    if isinstance(n, float):
         raise ValueError(f"{name}: must be an integer >= {lo}, got {n!r}")
-    return int(n)
+    return validate.integer(name, n, lo, max(hi, lo))
 
 
 def _check_window(horizon: Any, warmup: Any) -> tuple[float, float | str]:
@@ -292,10 +307,7 @@ def _metric_lists(metrics: Sequence[str] | None, extra_metrics: Sequence[str] | 
 def _check_rel_precision(rel_precision: Any) -> float | None:
     if rel_precision is None:
         return None
-    if isinstance(rel_precision, bool) or not isinstance(rel_precision, (int, float)) \
-            or not math.isfinite(rel_precision) or not 0 < rel_precision < 1:
-        raise ValueError(f"rel_precision: must be a fraction in (0, 1) (e.g. 0.05 for 5 %), got {rel_precision!r}")
-    return float(rel_precision)
+    return validate.fraction("rel_precision", rel_precision)
 
 
 def _runs_frame(results: list["pd.DataFrame"], first: int = 0) -> "pd.DataFrame":
@@ -351,8 +363,7 @@ def replicate(scenario: Scenario, n: int = 10, seed: int = 0, horizon: float = 1
     n = _check_n("n: number of replications", n, 2)
     horizon, warmup = _check_window(horizon, warmup)
     seed = resolve_seed(seed)
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence: must be in (0, 1), got {confidence!r}")
+    confidence = validate.confidence("confidence", confidence)
     rel_precision = _check_rel_precision(rel_precision)
     prec, extras = _metric_lists(metrics, extra_metrics, rel_precision)
     if rel_precision is not None:
@@ -364,7 +375,8 @@ def replicate(scenario: Scenario, n: int = 10, seed: int = 0, horizon: float = 1
 
     if warmup_series not in SERIES:
         raise ValueError(f"warmup_series: must be one of {', '.join(SERIES)}, got {warmup_series!r}")
-    per_run = sc.arrival_rate * horizon
+    per_run = budget.check_run(sc, horizon, 0.0 if warmup == "auto" else warmup, where="replicate")
+    budget.warn_overload(sc, "replicate")
     info = None
     with Runner(executor, n_jobs=n_jobs, progress=progress) as run:
         if warmup == "auto":
@@ -376,7 +388,7 @@ def replicate(scenario: Scenario, n: int = 10, seed: int = 0, horizon: float = 1
             return run.map(run_replication, tasks, desc=f"replications {lo + 1}-{hi}", work=per_run * (hi - lo))
 
         results = batch(0, n)
-        reps = Replications(sc, _runs_frame(results), seed=seed, horizon=horizon, warmup=warmup, warmup_info=info,
+        reps = Replications(sc, _runs_frame(results), seed=seed, horizon=horizon, warmup=float(warmup), warmup_info=info,
                             rel_precision=rel_precision, precision_metrics=prec, extra_metrics=extras,
                             confidence=confidence)
         if rel_precision is not None:

@@ -38,7 +38,9 @@ from mqsim.experiments.executors import Runner
 from mqsim.experiments.replications import (_auto_warmups, _check_n, _check_window, replication_seed,
                                             run_replication)
 from mqsim.experiments.slo import SLO, MetricSpec, parse_slo
+from mqsim.model import validate
 from mqsim.model.scenario import as_scenario
+from mqsim.sim import budget
 from mqsim.sim.streams import resolve_seed
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,7 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from mqsim.model.scenario import Scenario
 
-__all__ = ["size_consumers", "SizingResult", "formula_value", "FormulaValue"]
+__all__ = ["size_consumers", "SizingResult", "formula_value", "FormulaValue", "unmeetable"]
 
 #: messages simulated per replication when ``horizon`` is not given
 DEFAULT_MESSAGES = 20_000
@@ -165,6 +167,40 @@ def formula_value(sc: "Scenario", metric: MetricSpec | str, _service: np.ndarray
     return FormulaValue(float(v), name, False, note)
 
 
+def unmeetable(sc: Any, slo: SLO) -> str:
+    """Why no finite number of consumers can meet ``slo`` ("" when some count may): a mean sojourn
+    below the mean service time, waiting (or loss) that Poisson arrivals never bring to zero."""
+    name, t, strict = slo.metric.name, slo.threshold, slo.strict
+    below = (lambda v: t <= v) if strict else (lambda v: t < v)  # the threshold is below an attainable floor
+    es = sc.mean_service
+    if name == "W" and below(es):
+        return (f"W includes the service time, whose mean is E[S] = {es:.6g} s, so W >= {es:.6g} s for any number "
+                f"of consumers; {slo} is below that")
+    if strict and t == 0:
+        return f"{slo} asks for a value below 0, and {name} is never negative"
+    poisson = any(p.is_poisson or getattr(p, "schedule", None) is not None for p in sc.producers)
+    what = {"Wq": "the mean wait Wq", "Lq": "the mean number waiting Lq", "p_wait": "P(wait > 0)",
+            "utilisation": "the utilisation", "L": "the mean number in the system L"}.get(name)
+    if name.startswith("P(wait>"):
+        what = name
+    if name == "loss" and sc.queue.max_length is not None:
+        what = "the loss (a message that finds the queue full is dropped)"
+    if t == 0 and poisson and es > 0 and what:
+        return (f"with Poisson arrivals some message always finds every consumer busy (Erlang C > 0 for any "
+                f"finite number of consumers), so {what} is > 0 whatever the count; {slo} cannot be met "
+                "(use a small positive threshold)")
+    return ""
+
+
+def _cannot(sc: Any, slo: SLO, confidence: float, why: str) -> SizingResult:
+    """The answer to an SLO that no number of consumers meets."""
+    import pandas as pd
+
+    cols = ["consumers", "rho", "n", "mean", "ci_low", "ci_high", "meets", "formula", "formula_meets", "warmup", "note"]
+    return SizingResult(answer=None, formula_answer=None, slo=slo, evidence=pd.DataFrame(columns=cols),
+                        explanation=f"Cannot be met: {why}.", confidence=confidence, cannot_be_met=why)
+
+
 def _min_consumers(sc: "Scenario") -> int:
     """The fewest consumers with a steady state: a < c for an infinite queue, else 1."""
     if sc.queue.max_length is not None:
@@ -180,7 +216,7 @@ class SizingResult:
     """What :func:`size_consumers` found.
 
     answer: the fewest consumers whose simulated CI upper end meets the SLO (None if none up to
-    the search limit); formula_answer: the fewest by the formula alone (None if no formula
+    the search limit, or if no count can meet it: see ``cannot_be_met``); formula_answer: the fewest by the formula alone (None if no formula
     gives the metric); slo: the parsed :class:`mqsim.slo.SLO`; evidence: one row per consumer
     count looked at (consumers, rho, n, mean, ci_low, ci_high, meets, formula, formula_meets,
     note); explanation: the reasoning in words; formula: the formula's name; formula_exact:
@@ -196,6 +232,7 @@ class SizingResult:
     formula_exact: bool = False
     confidence: float = 0.95
     settings: dict[str, Any] = field(default_factory=dict, repr=False)
+    cannot_be_met: str = ""  # why no number of consumers meets the SLO ("" if some may)
 
     @property
     def agrees(self) -> bool | None:
@@ -205,7 +242,8 @@ class SizingResult:
         return self.answer == self.formula_answer
 
     def __repr__(self) -> str:
-        ans = f"{self.answer} consumers" if self.answer is not None else "not met within the search range"
+        ans = (f"{self.answer} consumers" if self.answer is not None else "cannot be met by any number of consumers"
+               if self.cannot_be_met else "not met within the search range")
         kind = "exact" if self.formula_exact else "approximation"
         form = (f"{self.formula_answer} consumers ({self.formula}, {kind})"
                 if self.formula_answer is not None else f"none ({self.formula or 'no formula applies'})")
@@ -214,9 +252,10 @@ class SizingResult:
         import textwrap
 
         lines += textwrap.wrap(self.explanation, 100, initial_indent="  ", subsequent_indent="  ")
-        lines += ["", "  evidence:"]
-        ev = self.evidence.to_string(index=False, float_format=lambda v: f"{v:.4g}")
-        lines += ["    " + ln for ln in ev.splitlines()]
+        if not self.evidence.empty:
+            lines += ["", "  evidence:"]
+            ev = self.evidence.to_string(index=False, float_format=lambda v: f"{v:.4g}")
+            lines += ["    " + ln for ln in ev.splitlines()]
         return "\n".join(lines)
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:  # IPython
@@ -248,7 +287,15 @@ def size_consumers(scenario: "Scenario", slo: str | SLO, confidence: float = 0.9
     its neighbour, walks down while the SLO still holds, or searches upward (doubling steps, then
     bisection). Returns a :class:`SizingResult` (answer, formula_answer, slo, evidence, explanation).
     """
-    search = _Search(as_scenario(scenario), parse_slo(slo), confidence, replications, max_replications, seed,
+    sc = as_scenario(scenario)
+    if getattr(sc, "family", "queue") != "queue":
+        raise ValueError("size_consumers: only queue scenarios are sized; for a Kafka group sweep group.count "
+                         "(a group uses at most one consumer per partition)")
+    target = parse_slo(slo)
+    why_not = unmeetable(sc, target)
+    if why_not:
+        return _cannot(sc, target, validate.confidence("confidence", confidence), why_not)
+    search = _Search(sc, target, confidence, replications, max_replications, seed,
                      horizon, warmup, max_consumers)
     formula_answer = search.formula_answer()
     with Runner(executor, n_jobs=n_jobs, progress=progress) as run:
@@ -273,6 +320,7 @@ class _Search:
             horizon, _ = _check_window(horizon, 0.0)
             warmup = horizon / 10
         self.horizon, self.warmup = _check_window(horizon, warmup)
+        budget.check_run(sc, self.horizon, 0.0 if self.warmup == "auto" else self.warmup, where="size_consumers")
         self.c_lo = _min_consumers(sc)
         if max_consumers is None:
             max_consumers = max(4 * self.c_lo, self.c_lo + 50)

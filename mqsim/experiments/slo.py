@@ -48,10 +48,10 @@ _ALIASES = {"mean_wait": "Wq", "wait": "Wq", "mean_sojourn": "W", "sojourn": "W"
             "lq": "Lq", "l": "L", "utilization": "utilisation", "loss_fraction": "loss"}
 _WHICH = {"wait": "wait", "wq": "wait", "sojourn": "sojourn", "w": "sojourn", "response": "sojourn"}
 _NUM = r"[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?"
-_TAIL = re.compile(rf"^p\(\s*(wait|wq|sojourn|w|response)\s*>\s*({_NUM})\s*\)$", re.I)
+_TAIL = re.compile(rf"^p\(\s*(wait|wq|sojourn|w|response)\s*>\s*([-+]?{_NUM})\s*\)$", re.I)
 _PCT_A = re.compile(r"^p([0-9]+(?:\.[0-9]+)?)_(wait|sojourn)$", re.I)  # p99_wait
 _PCT_B = re.compile(r"^(wait|sojourn)_p([0-9]+(?:\.[0-9]+)?)$", re.I)  # wait_p99
-_SLO = re.compile(rf"^\s*(.+?)\s*(<=|<|=<|≤)\s*({_NUM})\s*(s|ms)?\s*$")
+_SLO = re.compile(rf"^\s*(.+?)\s*(<=|<|=<|≤)\s*([-+]?{_NUM})\s*(s|ms)?\s*$")
 
 _HELP = ("Wq, W, Lq, L, p_wait, loss, utilisation, wait_pNN / pNN_wait, sojourn_pNN / pNN_sojourn, "
          "P(wait > t), P(sojourn > t)")
@@ -100,6 +100,8 @@ def parse_metric(name: str, where: str = "metric") -> MetricSpec:
     """Parse a metric name (see the module table) into its canonical :class:`MetricSpec`."""
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"{where}: must be a metric name such as {_HELP}; got {name!r}")
+    if len(name) > 100:
+        raise ValueError(f"{where}: a metric name is at most 100 characters, got {len(name)}")
     s = name.strip()
     compact = re.sub(r"\s+", "", s)
     m = _TAIL.match(s) or _TAIL.match(compact)
@@ -159,6 +161,8 @@ def parse_slo(slo: "str | SLO") -> SLO:
         return slo
     if not isinstance(slo, str):
         raise ValueError(f"slo: must be a string like 'p99_wait <= 0.2', got {type(slo).__name__}")
+    if len(slo) > 200:
+        raise ValueError(f"slo: at most 200 characters, got {len(slo)}")
     m = _SLO.match(slo)
     if not m:
         if re.search(r">|≥", re.sub(r"[Pp]\([^)]*\)", "", slo)):
@@ -176,7 +180,8 @@ def parse_slo(slo: "str | SLO") -> SLO:
             raise ValueError(f"slo: {slo!r}: a unit ({m.group(4)}) only applies to times in seconds")
         value = value / 1000.0 if m.group(4) == "ms" else value
     if not math.isfinite(value) or value < 0:
-        raise ValueError(f"slo: threshold must be a finite number >= 0, got {value!r}")
+        raise ValueError(f"slo: the threshold must be a finite number >= 0 ({spec.name} is never negative), got "
+                         f"{m.group(3)}")
     if (spec.kind == "tail" or spec.name in ("p_wait", "loss", "utilisation")) and value > 1:
         raise ValueError(f"slo: {spec.name} is a fraction, so its threshold must be in [0, 1], got {value:g}")
     return SLO(spec, value, strict=m.group(2) == "<", text=slo.strip())
@@ -195,14 +200,14 @@ def extra_metric_values(specs: Iterable[MetricSpec | str], t_publish: np.ndarray
     acked messages; alive: boolean mask of messages still in the system at ``t1`` (ready or in
     flight); window ``[t0, t1)`` seconds. Metrics of :data:`METRIC_COLUMNS` are skipped.
     """
-    specs = [parse_metric(s) if isinstance(s, str) else s for s in specs]
+    specs_: list[MetricSpec] = [parse_metric(s) if isinstance(s, str) else s for s in specs]
     acked = np.asarray(acked, dtype=bool)
     alive = np.asarray(alive, dtype=bool)
     in_win = t_publish >= t0
     started = ~np.isnan(t_start)
     age = t1 - t_publish
     out: dict[str, float] = {}
-    for sp in specs:
+    for sp in specs_:
         if sp.kind == "column":
             continue
         if sp.which == "wait":

@@ -20,7 +20,9 @@ from mqsim.experiments.replications import (
     replication_seed,
     run_replication,
 )
+from mqsim.model import validate
 from mqsim.model.scenario import Scenario, as_scenario
+from mqsim.sim import budget
 from mqsim.sim.streams import resolve_seed
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,17 +31,43 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["sweep"]
 
 
+#: most points a sweep grid may have
+MAX_POINTS = 10_000
+
+
 def _points(grid: Mapping[str, Iterable[Any]]) -> tuple[list[str], list[tuple[Any, ...]]]:
     if not isinstance(grid, Mapping) or not grid:
         raise ValueError("grid: must be a non-empty mapping {dotted path: values}, e.g. {'consumers.count': [1, 2]}")
     paths = list(grid)
     values = []
+    n = 1
     for p in paths:
+        if not isinstance(p, str):
+            raise ValueError(f"grid: keys must be dotted field paths such as 'consumers.count', got {p!r}")
+        if isinstance(grid[p], (str, bytes, Mapping)) or not isinstance(grid[p], Iterable):
+            raise ValueError(f"grid[{p!r}]: must be a list of values, e.g. [1, 2, 3], got {validate.show(grid[p])}")
         v = list(grid[p])
         if not v:
             raise ValueError(f"grid[{p!r}]: needs at least one value")
+        n *= len(v)
+        if n > MAX_POINTS:
+            raise ValueError(f"grid: more than {MAX_POINTS:,} points ({' x '.join(str(len(list(grid[q]))) for q in paths)})")
         values.append(v)
     return paths, list(product(*values))
+
+
+def _warn_unstable(sc0: Any, scs: list[Any], paths: list[str], points: list[tuple[Any, ...]]) -> None:
+    """One OverloadWarning for the whole sweep, naming its points without a steady state."""
+    from mqsim.model.overload import OverloadWarning, stability
+
+    bad = [", ".join(f"{p}={v!r}" for p, v in zip(paths, pt)) for sc, pt in zip(scs, points) if stability(sc).unstable]
+    if bad:
+        import warnings
+
+        shown = "; ".join(bad[:5]) + (f"; and {len(bad) - 5} more" if len(bad) > 5 else "")
+        warnings.warn(f"sweep: {len(bad)} of {len(scs)} points of scenario {sc0.name or ''!r} have no steady state "
+                      f"(offered load >= 1 with no length limit; their rows are marked unstable): {shown}",
+                      OverloadWarning, stacklevel=3)
 
 
 def sweep(scenario: Scenario, grid: Mapping[str, Iterable[Any]], replications: int = 10, seed: int = 0,
@@ -52,7 +80,8 @@ def sweep(scenario: Scenario, grid: Mapping[str, Iterable[Any]], replications: i
     Common random numbers: replication ``r`` uses the same seed at every point, and streams are
     keyed by producer and class, so points differ only by what the grid changes.
     Returns tidy rows: the grid columns, ``rho`` (offered utilisation lam*E[S]/c), group, key,
-    metric, n, mean, std, ci_low, ci_high, half_width, and ``theory`` (with ``formula`` and
+    metric, ``unstable`` (True where the point has no steady state: offered load >= 1 with no
+    length limit; such means grow with the horizon), n, mean, std, ci_low, ci_high, half_width, and ``theory`` (with ``formula`` and
     ``exact``) wherever :func:`mqsim.theory.for_scenario` applies (NaN elsewhere).
     ``warmup="auto"``: an MSER-5 warm-up per point from ``warmup_pilots`` pilot runs (as in
     :func:`replicate`; adds a ``warmup`` column, seconds).
@@ -63,6 +92,7 @@ def sweep(scenario: Scenario, grid: Mapping[str, Iterable[Any]], replications: i
 
     sc0 = as_scenario(scenario)
     paths, points = _points(grid)
+    confidence = validate.confidence("confidence", confidence)
     replications = _check_n("replications", replications, 2)
     horizon, warmup = _check_window(horizon, warmup)
     seed = resolve_seed(seed)
@@ -73,7 +103,10 @@ def sweep(scenario: Scenario, grid: Mapping[str, Iterable[Any]], replications: i
         sc = sc0
         for path, v in zip(paths, point):
             sc = sc.with_value(path, v)
+        budget.check_run(sc, horizon, 0.0 if warmup == "auto" else warmup,
+                         where=f"sweep at {', '.join(f'{p}={v!r}' for p, v in zip(paths, point))}")
         scs.append(sc)
+    _warn_unstable(sc0, scs, paths, points)
     warmup_pilots = _check_n("warmup_pilots", warmup_pilots, 1)
     from mqsim.analysis.warmup import SERIES
     from mqsim.experiments.executors import Runner
@@ -85,7 +118,7 @@ def sweep(scenario: Scenario, grid: Mapping[str, Iterable[Any]], replications: i
             infos = _auto_warmups(run, scs, seed, horizon, warmup_series, warmup_pilots)
             warmups = [i.time for i in infos]
         else:
-            warmups = [warmup] * len(scs)
+            warmups = [float(warmup)] * len(scs)
         tasks = [(sc, replication_seed(seed, r), horizon, w, by, extras)
                  for sc, w in zip(scs, warmups) for r in range(replications)]
         work = sum(sc.arrival_rate * horizon for sc in scs) * replications

@@ -56,27 +56,31 @@ class PiecewiseRate(RateSchedule):
     kind = "piecewise"
 
     def __post_init__(self) -> None:
-        t = tuple(validate.nonneg("schedule.times", x) for x in self.times)
-        r = tuple(validate.nonneg("schedule.rates", x) for x in self.rates)
-        if not t or len(t) != len(r):
-            raise ValueError("schedule.times/rates: need the same number (>= 1) of breakpoints and rates")
+        t = tuple(validate.reals("schedule.times", self.times, lo=0.0, what="a list of breakpoints (s)",
+                                 max_len=1_000_000).tolist())
+        r = tuple(validate.reals("schedule.rates", self.rates, lo=0.0, what="a list of rates (messages/s)",
+                                 max_len=1_000_000).tolist())
+        if len(t) != len(r):
+            raise ValueError(f"schedule.times/rates: need one rate per breakpoint, got {len(t)} breakpoints and "
+                             f"{len(r)} rates")
         if t[0] != 0 or any(b <= a for a, b in zip(t, t[1:])):
-            raise ValueError("schedule.times: must start at 0 and increase strictly")
+            raise ValueError(f"schedule.times: must start at 0 and increase strictly, got {validate.show(list(t))}")
         if max(r) <= 0:
             raise ValueError("schedule.rates: at least one rate must be > 0")
-        if self.period is not None and not (validate.nonneg("schedule.period", self.period) > t[-1]):
-            raise ValueError(f"schedule.period: must be > the last breakpoint {t[-1]:g} s")
+        if self.period is not None:
+            period = validate.positive("schedule.period", self.period, "seconds")
+            if not period > t[-1]:
+                raise ValueError(f"schedule.period: must be > the last breakpoint {t[-1]:g} s, got {period:g}")
+            object.__setattr__(self, "period", period)
         object.__setattr__(self, "times", t)
         object.__setattr__(self, "rates", r)
 
     def rate(self, t: float) -> float:
+        import bisect
+
         if self.period is not None:
             t = math.fmod(t, self.period)
-        k = 0
-        for i, b in enumerate(self.times):
-            if t >= b:
-                k = i
-        return self.rates[k]
+        return self.rates[max(bisect.bisect_right(self.times, t) - 1, 0)]
 
     @property
     def peak(self) -> float:
@@ -107,14 +111,14 @@ class SinusoidRate(RateSchedule):
     kind = "sinusoid"
 
     def __post_init__(self) -> None:
-        if not validate.nonneg("schedule.mean", self.mean) > 0:
-            raise ValueError("schedule.mean: must be > 0 messages/s")
-        a = validate.nonneg("schedule.amplitude", self.amplitude)
-        if a > 1:
-            raise ValueError(f"schedule.amplitude: must be in [0, 1], got {a!r}")
-        if not validate.nonneg("schedule.period", self.period) > 0:
-            raise ValueError("schedule.period: must be > 0 seconds")
-        validate.nonneg("schedule.phase", self.phase)
+        m = validate.positive("schedule.mean", self.mean, "messages/s")
+        a = validate.number("schedule.amplitude", self.amplitude, lo=0.0, hi=1.0)
+        if not math.isfinite(m * (1.0 + a)):
+            raise ValueError(f"schedule.mean: the peak rate mean * (1 + amplitude) must be finite, got {m!r}")
+        object.__setattr__(self, "mean", m)
+        object.__setattr__(self, "amplitude", a)
+        object.__setattr__(self, "period", validate.positive("schedule.period", self.period, "seconds"))
+        object.__setattr__(self, "phase", validate.nonneg("schedule.phase", self.phase, "seconds"))
 
     def rate(self, t: float) -> float:
         return self.mean * (1.0 + self.amplitude * math.sin(2 * math.pi * (t - self.phase) / self.period))
@@ -142,39 +146,58 @@ class TraceReplay:
     source: str = ""
 
     def __post_init__(self) -> None:
-        t = tuple(float(x) for x in self.times)
-        if not t:
-            raise ValueError("trace: needs at least one timestamp")
+        t = tuple(validate.reals("trace.times", self.times, lo=0.0, what="a list of publish times (s)").tolist())
         for i, (a, b) in enumerate(zip(t, t[1:])):
             if b < a:
-                raise ValueError(f"trace: timestamps must not decrease (row {i + 2}: {b!r} after {a!r})")
-        if t[0] < 0 or not all(math.isfinite(x) for x in t):
-            raise ValueError("trace: timestamps must be finite and >= 0 seconds")
+                raise ValueError(f"trace.times[{i + 1}]: timestamps must not decrease ({b!r} after {a!r})")
         object.__setattr__(self, "times", t)
+        if self.priorities is not None:
+            pr = validate.sequence("trace.priorities", self.priorities, what="a list of priorities")
+            object.__setattr__(self, "priorities", tuple(validate.integer(f"trace.priorities[{i}]", v, 0, 255)
+                                                         for i, v in enumerate(pr)))
+        if self.services is not None:
+            sv = validate.reals("trace.services", self.services, lo=0.0, lo_open=True,
+                                what="a list of service times (s)")
+            object.__setattr__(self, "services", tuple(sv.tolist()))
         for name, col in (("priorities", self.priorities), ("services", self.services)):
             if col is not None and len(col) != len(t):
-                raise ValueError(f"trace.{name}: must have one value per timestamp")
+                raise ValueError(f"trace.{name}: must have one value per timestamp ({len(t)}), got {len(col)}")
+        if not isinstance(self.source, str):
+            raise ValueError(f"trace.source: must be a string, got {validate.show(self.source)}")
 
     @classmethod
     def from_csv(cls, path: str | Path) -> "TraceReplay":
         """Read a CSV with a header: ``time`` (s) required, ``priority`` (int 0..255) and
         ``service`` (s, > 0) optional. Errors name the file, line and column."""
-        p = Path(path)
-        if not p.exists():
-            raise ValueError(f"trace file {str(p)!r}: no such file")
+        p = Path(validate.file_path("trace.file", path, what="trace file"))
+        try:
+            return cls._read_csv(p)
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"trace file {str(p)!r}: not UTF-8 text (byte {exc.start}); a trace is a CSV file "
+                             "with a header line 'time[,priority][,service]'") from None
+        except csv.Error as exc:
+            raise ValueError(f"trace file {str(p)!r}: not a CSV file ({exc})") from None
+
+    @classmethod
+    def _read_csv(cls, p: Path) -> "TraceReplay":
         times: list[float] = []
         prios: list[int] = []
         svcs: list[float] = []
         with p.open(newline="", encoding="utf-8") as fh:
             rd = csv.DictReader(fh)
             cols = [c.strip() for c in (rd.fieldnames or [])]
+            if len(set(cols)) != len(cols):
+                raise ValueError(f"trace file {str(p)!r}: line 1 repeats a column name: {cols}")
             if "time" not in cols:
                 raise ValueError(f"trace file {str(p)!r}: line 1 must be a header with a 'time' column, got {cols}")
             unknown = [c for c in cols if c not in ("time", "priority", "service")]
             if unknown:
                 raise ValueError(f"trace file {str(p)!r}: unknown column {unknown[0]!r}; allowed: time, priority, service")
             for line, row in enumerate(rd, start=2):
-                row = {k.strip(): (v or "").strip() for k, v in row.items() if k is not None}
+                if None in row:
+                    raise ValueError(f"trace file {str(p)!r}, line {line}: more values than the header's "
+                                     f"{len(cols)} columns")
+                row = {k.strip(): (v or "").strip() for k, v in row.items()}
                 try:
                     t = float(row["time"])
                     if not math.isfinite(t) or t < 0 or (times and t < times[-1]):
@@ -220,21 +243,22 @@ def schedule_from_spec(spec: Any, where: str = "schedule") -> RateSchedule:
     if isinstance(spec, RateSchedule):
         return spec
     if not isinstance(spec, Mapping):
-        raise ValueError(f"{where}: expected a mapping with kind piecewise or sinusoid, got {spec!r}")
+        raise ValueError(f"{where}: expected a mapping with kind piecewise or sinusoid, got {validate.show(spec)}")
     d = dict(spec)
     kind = d.pop("kind", None)
+    fields = {"piecewise": (("times", "rates"), ("period",)),
+              "sinusoid": (("mean", "amplitude", "period"), ("phase",))}
+    if not isinstance(kind, str) or kind not in fields:
+        raise ValueError(f"{where}.kind: must be 'piecewise' or 'sinusoid', got {validate.show(kind)}")
+    need, opt = fields[kind]
+    validate.keys(where, d, need + opt)
+    missing = [k for k in need if k not in d]
+    if missing:
+        raise ValueError(f"{where}.{missing[0]}: missing (a {kind} schedule needs {', '.join(need)})")
     try:
-        if kind == "piecewise":
-            return PiecewiseRate(tuple(d.pop("times")), tuple(d.pop("rates")), **d)
-        if kind == "sinusoid":
-            return SinusoidRate(**d)
-    except TypeError as exc:
-        raise ValueError(f"{where}: {exc}") from None
-    except KeyError as exc:
-        raise ValueError(f"{where}.{exc.args[0]}: missing") from None
+        return PiecewiseRate(**d) if kind == "piecewise" else SinusoidRate(**d)
     except ValueError as exc:
         raise ValueError(str(exc).replace("schedule", where, 1)) from None
-    raise ValueError(f"{where}.kind: must be 'piecewise' or 'sinusoid', got {kind!r}")
 
 
 def trace_from_spec(spec: Any, where: str = "trace") -> TraceReplay:
@@ -244,9 +268,14 @@ def trace_from_spec(spec: Any, where: str = "trace") -> TraceReplay:
     if isinstance(spec, (str, Path)):
         return TraceReplay.from_csv(spec)
     if isinstance(spec, Mapping):
-        if "file" in spec:
-            return TraceReplay.from_csv(spec["file"])
-        if "times" in spec:
-            return TraceReplay(tuple(spec["times"]), tuple(spec["priorities"]) if spec.get("priorities") else None,
-                               tuple(spec["services"]) if spec.get("services") else None)
-    raise ValueError(f"{where}: expected a CSV path, {{file: path}} or {{times: [...]}}, got {spec!r}")
+        try:
+            if "file" in spec:
+                validate.keys(where, spec, ("file",))
+                return TraceReplay.from_csv(spec["file"])
+            if "times" in spec:
+                validate.keys(where, spec, ("times", "priorities", "services"))
+                return TraceReplay(spec["times"], spec.get("priorities"), spec.get("services"))
+        except ValueError as exc:
+            msg = str(exc)
+            raise ValueError(where + msg[len("trace"):] if msg.startswith("trace.") else msg) from None
+    raise ValueError(f"{where}: expected a CSV path, {{file: path}} or {{times: [...]}}, got {validate.show(spec)}")

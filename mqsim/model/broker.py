@@ -28,7 +28,24 @@ QUEUE_TYPES = ("classic", "quorum")
 
 
 REQUEUE_POSITIONS = ("head", "tail")
+#: most consumers on one queue
+MAX_CONSUMERS = 100_000
+#: largest prefetch window (AMQP's basic.qos prefetch-count is a 16-bit field)
+MAX_PREFETCH = 65_535
+#: largest max_length and delivery_limit (RabbitMQ's x-max-length and x-delivery-limit are signed 32-bit
+#: in practice; larger values only overflow the engines' counters)
+MAX_LIMIT = 2**31 - 1
 MAIN = "main"  # the name of a scenario's own queue in routes, records and summaries
+
+
+def _key(name: str, k: Any) -> str | int:
+    """A key of a per-producer/per-priority mapping: a producer name (str) or a priority (int in [0, 255])."""
+    if isinstance(k, str):
+        return validate.name(f"{name} key", k)
+    if isinstance(k, bool) or not isinstance(k, int) and type(k).__name__ not in ("int64", "int32"):
+        raise ValueError(f"{name}: keys must be producer names (strings) or priorities (integers in [0, 255]), "
+                         f"got {validate.show(k)}")
+    return validate.integer(f"{name}[{k}]", k, 0, MAX_AMQP_PRIORITY)
 
 
 def _prob_map(name: str, value: Any) -> float | dict[str | int, float]:
@@ -36,8 +53,7 @@ def _prob_map(name: str, value: Any) -> float | dict[str | int, float]:
     if isinstance(value, Mapping):
         out: dict[str | int, float] = {}
         for k, v in value.items():
-            if isinstance(k, bool) or not isinstance(k, (str, int)):
-                raise ValueError(f"{name}: keys must be producer names or priorities, got {k!r}")
+            k = _key(name, k)
             out[k] = validate.probability(f"{name}[{k!r}]", v)
         return out
     return validate.probability(name, value)
@@ -94,15 +110,15 @@ class Queue:
         if self.ttl is not None:
             object.__setattr__(self, "ttl", validate.nonneg("queue.ttl", self.ttl, "seconds"))
         if self.delivery_limit is not None:
-            object.__setattr__(self, "delivery_limit", validate.integer("queue.delivery_limit", self.delivery_limit, 1))
-        if self.dead_letter is not None and (not isinstance(self.dead_letter, str) or not self.dead_letter):
-            raise ValueError(f"queue.dead_letter: must be the name of a stage, got {self.dead_letter!r}")
+            object.__setattr__(self, "delivery_limit",
+                               validate.integer("queue.delivery_limit", self.delivery_limit, 1, MAX_LIMIT))
+        if self.dead_letter is not None:
+            validate.name("queue.dead_letter", self.dead_letter)
         if self.max_priority is not None:
             object.__setattr__(self, "max_priority", validate.integer("queue.max_priority", self.max_priority, 1, MAX_AMQP_PRIORITY))
         if self.max_length is not None:
-            object.__setattr__(self, "max_length", validate.integer("queue.max_length", self.max_length, 0))
-        if self.overflow not in OVERFLOW_POLICIES:
-            raise ValueError(f"queue.overflow: must be one of {', '.join(OVERFLOW_POLICIES)}; got {self.overflow!r}")
+            object.__setattr__(self, "max_length", validate.integer("queue.max_length", self.max_length, 0, MAX_LIMIT))
+        validate.choice("queue.overflow", self.overflow, OVERFLOW_POLICIES)
         if self.type == "quorum" and self.max_priority is not None:
             raise ValueError("queue.max_priority: a quorum queue has no priorities (RabbitMQ refuses x-max-priority "
                              "on it); use type: classic or remove max_priority")
@@ -136,7 +152,7 @@ class Queue:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None, where: str = "queue") -> "Queue":
         """A queue from plain data (as in YAML); errors name ``where``."""
-        q = dict(validate.keys(where, data or {}, cls.FIELDS))
+        q = dict(validate.keys(where, {} if data is None else data, cls.FIELDS))
         try:
             return cls(**q)
         except ValueError as exc:
@@ -187,29 +203,22 @@ class Consumers:
                                            unit="seconds"))
         object.__setattr__(self, "nack", _prob_map("consumers.nack", self.nack))
         object.__setattr__(self, "reject", _prob_map("consumers.reject", self.reject))
-        if not isinstance(self.auto_ack, bool):
-            raise ValueError(f"consumers.auto_ack: must be true or false, got {self.auto_ack!r}")
+        object.__setattr__(self, "auto_ack", validate.flag("consumers.auto_ack", self.auto_ack))
         if self.auto_ack and (self.nack or self.reject):
             raise ValueError("consumers.nack/reject: a consumer with auto_ack=true cannot nack or reject "
                              "(the broker forgot the message at delivery); set them to 0")
-        if self.requeue not in ("head", "tail"):
-            raise ValueError(f"consumers.requeue: must be 'head' or 'tail', got {self.requeue!r}")
+        validate.choice("consumers.requeue", self.requeue, REQUEUE_POSITIONS)
         if self.failure is not None and not isinstance(self.failure, Failure):
-            if isinstance(self.failure, Mapping):
-                object.__setattr__(self, "failure", Failure(**self.failure))
-            else:
-                raise ValueError("consumers.failure: expected {time_to_failure: dist, repair: dist}")
-        object.__setattr__(self, "count", validate.integer("consumers.count", self.count, 1, 100_000))
+            object.__setattr__(self, "failure", Failure.from_dict(self.failure))
+        object.__setattr__(self, "count", validate.integer("consumers.count", self.count, 1, MAX_CONSUMERS))
         object.__setattr__(self, "service", _dist.from_spec(self.service, "consumers.service"))
-        object.__setattr__(self, "prefetch", validate.integer("consumers.prefetch", self.prefetch, 0))
+        object.__setattr__(self, "prefetch", validate.integer("consumers.prefetch", self.prefetch, 0, MAX_PREFETCH))
         sb: dict[str | int, Distribution] = {}
-        if self.service_by is not None and not isinstance(self.service_by, Mapping):
-            raise ValueError("consumers.service_by: expected a mapping {producer name or priority: distribution}")
+        if self.service_by is not None:
+            validate.mapping("consumers.service_by", self.service_by,
+                             "a mapping {producer name or priority: distribution}")
         for k, v in dict(self.service_by or {}).items():
-            if isinstance(k, bool) or not isinstance(k, (str, int)):
-                raise ValueError(f"consumers.service_by: keys must be producer names or priorities, got {k!r}")
-            if isinstance(k, int):
-                validate.integer(f"consumers.service_by[{k}]", k, 0, MAX_AMQP_PRIORITY)
+            k = _key("consumers.service_by", k)
             sb[k] = _dist.from_spec(v, f"consumers.service_by[{k!r}]")
         object.__setattr__(self, "service_by", sb)
 
@@ -267,7 +276,7 @@ class Consumers:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None, where: str = "consumers") -> "Consumers":
         """Consumers from plain data (as in YAML); errors name ``where``."""
-        c = dict(validate.keys(where, data or {}, cls.FIELDS))
+        c = dict(validate.keys(where, {} if data is None else data, cls.FIELDS))
         if c.get("failure") is not None:
             c["failure"] = Failure.from_dict(c["failure"], f"{where}.failure")
         try:
@@ -288,8 +297,9 @@ class Failure:
         object.__setattr__(self, "time_to_failure", _dist.from_spec(self.time_to_failure,
                                                                     "consumers.failure.time_to_failure"))
         object.__setattr__(self, "repair", _dist.from_spec(self.repair, "consumers.failure.repair"))
-        if self.time_to_failure.mean <= 0:
-            raise ValueError("consumers.failure.time_to_failure: mean must be > 0 seconds")
+        if not self.time_to_failure.mean > 0:
+            raise ValueError("consumers.failure.time_to_failure: the mean must be > 0 seconds (a consumer that "
+                             "fails at once never works)")
 
     @property
     def availability(self) -> float:
@@ -325,8 +335,9 @@ class Stage:
     consumers: Consumers = field(default_factory=Consumers)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name or self.name == MAIN:
-            raise ValueError(f"stages.name: must be a non-empty string other than {MAIN!r}, got {self.name!r}")
+        validate.name("stages.name", self.name)
+        if self.name == MAIN:
+            raise ValueError(f"stages.name: must be a name other than {MAIN!r} (the scenario's own queue)")
         if not isinstance(self.queue, Queue):
             raise ValueError(f"stages[{self.name!r}].queue: must be a mqsim.Queue")
         if not isinstance(self.consumers, Consumers):
@@ -341,6 +352,9 @@ class Stage:
         st = validate.keys(where, data, ("name", "queue", "consumers"))
         if "name" not in st:
             raise ValueError(f"{where}.name: missing")
+        validate.name(f"{where}.name", st["name"])
+        if st["name"] == MAIN:
+            raise ValueError(f"{where}.name: must be a name other than {MAIN!r} (the scenario's own queue)")
         return cls(name=st["name"], queue=Queue.from_dict(st.get("queue"), f"{where}.queue"),
                    consumers=Consumers.from_dict(st.get("consumers"), f"{where}.consumers"))
 

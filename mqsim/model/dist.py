@@ -27,6 +27,7 @@ Spec form (dicts and YAML)::
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, Mapping
@@ -85,6 +86,11 @@ class Distribution:
         """Laplace–Stieltjes transform E[exp(-s X)] for s >= 0."""
         raise NotImplementedError
 
+    def lst_complement(self, s: float) -> float:
+        """1 - E[exp(-s X)] = E[1 - exp(-s X)], accurate when it is tiny (small s): what
+        GI/M/1 needs as rho -> 1. Subclasses compute it without cancellation."""
+        return 1.0 - self.lst(s)
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"dist": self.kind}
         for f in fields(self):  # type: ignore[arg-type]
@@ -110,6 +116,9 @@ class Exponential(Distribution):
         if (mean is None) == (rate is None):
             raise ValueError("exponential: give exactly one of mean (s, > 0) or rate (1/s, > 0)")
         m = validate.positive("exponential.mean", mean) if mean is not None else 1.0 / validate.positive("exponential.rate", rate)
+        if not math.isfinite(m):
+            raise ValueError(f"exponential.rate: must be > {1 / 1.7e308:g} per second (the mean 1/rate must be a "
+                             f"finite number of seconds), got {rate!r}")
         object.__setattr__(self, "mean_", m)
 
     @property
@@ -120,11 +129,18 @@ class Exponential(Distribution):
     def var(self) -> float:
         return self.mean_**2
 
+    @property
+    def scv(self) -> float:
+        return 1.0
+
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.exponential(self.mean_, size)
 
     def lst(self, s: float) -> float:
         return 1.0 / (1.0 + s * self.mean_)
+
+    def lst_complement(self, s: float) -> float:
+        return s * self.mean_ / (1.0 + s * self.mean_)
 
     def to_dict(self) -> dict[str, Any]:
         return {"dist": self.kind, "mean": self.mean_}
@@ -161,6 +177,9 @@ class Deterministic(Distribution):
     def lst(self, s: float) -> float:
         return math.exp(-s * self.value)
 
+    def lst_complement(self, s: float) -> float:
+        return -math.expm1(-s * self.value)
+
 
 @dataclass(frozen=True)
 class Uniform(Distribution):
@@ -186,6 +205,10 @@ class Uniform(Distribution):
     def var(self) -> float:
         return (self.high - self.low) ** 2 / 12.0
 
+    @property
+    def scv(self) -> float:
+        return ((self.high - self.low) / (self.low + self.high)) ** 2 / 3.0
+
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.uniform(self.low, self.high, size)
 
@@ -193,6 +216,11 @@ class Uniform(Distribution):
         if s == 0:
             return 1.0
         return (math.exp(-s * self.low) - math.exp(-s * self.high)) / (s * (self.high - self.low))
+
+    def lst_complement(self, s: float) -> float:
+        z = s * (self.high - self.low)  # 1 - e^{-s low} (1 - e^{-z})/z, split so nothing cancels
+        one_minus_phi = (z / 2 - z * z / 6 + z**3 / 24 - z**4 / 120) if abs(z) < 1e-3 else 1 + math.expm1(-z) / z
+        return -math.expm1(-s * self.low) + math.exp(-s * self.low) * one_minus_phi
 
 
 @dataclass(frozen=True)
@@ -209,6 +237,9 @@ class Gamma(Distribution):
         if (mean is None) == (scale is None):
             raise ValueError(f"{_field}: give exactly one of mean (s, > 0) or scale (s, > 0)")
         m = validate.positive(f"{_field}.mean", mean) if mean is not None else k * validate.positive(f"{_field}.scale", scale)
+        if not math.isfinite(m) or m <= 0:
+            raise ValueError(f"{_field}.scale: shape * scale (the mean) must be a finite number > 0 seconds, "
+                             f"got {k!r} * {scale!r}")
         object.__setattr__(self, "shape", k)
         object.__setattr__(self, "mean_", m)
 
@@ -222,13 +253,20 @@ class Gamma(Distribution):
 
     @property
     def var(self) -> float:
-        return self.shape * self.scale**2
+        return self.mean_ * self.scale
+
+    @property
+    def scv(self) -> float:
+        return 1.0 / self.shape
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.gamma(self.shape, self.scale, size)
 
     def lst(self, s: float) -> float:
         return (1.0 + s * self.scale) ** (-self.shape)
+
+    def lst_complement(self, s: float) -> float:
+        return -math.expm1(-self.shape * math.log1p(s * self.scale))
 
     def to_dict(self) -> dict[str, Any]:
         return {"dist": self.kind, "shape": self.shape, "mean": self.mean_}
@@ -243,11 +281,12 @@ class Erlang(Gamma):
     kind: ClassVar[str] = "erlang"
 
     def __init__(self, k: int, mean: float | None = None, *, rate: float | None = None):
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-            raise ValueError(f"erlang.k: must be an integer >= 1, got {k!r}")
+        if isinstance(k, float):
+            raise ValueError(f"erlang.k: must be an integer >= 1 (the number of phases), got {k!r}")
+        k = validate.integer("erlang.k", k, 1, 1_000_000)
         if rate is not None and mean is None:
             mean = k / validate.positive("erlang.rate", rate)
-        super().__init__(int(k), mean, _field="erlang")
+        super().__init__(k, mean, _field="erlang")
 
     @property
     def k(self) -> int:
@@ -258,6 +297,12 @@ class Erlang(Gamma):
 
     def __repr__(self) -> str:
         return f"Erlang(k={self.k}, mean={self.mean_!r})"
+
+
+@functools.lru_cache(maxsize=1)
+def _hermgauss() -> tuple[np.ndarray, np.ndarray]:
+    """Gauss–Hermite nodes and weights (120 points), computed once."""
+    return np.polynomial.hermite.hermgauss(120)
 
 
 @dataclass(frozen=True)
@@ -274,11 +319,18 @@ class LogNormal(Distribution):
     def __init__(self, mean: float, scv: float):
         object.__setattr__(self, "mean_", validate.positive("lognormal.mean", mean))
         object.__setattr__(self, "scv_", validate.positive("lognormal.scv", scv))
+        if self.var == math.inf or self.mu < -700:
+            raise ValueError(f"lognormal.scv: scv = {scv!r} with mean {mean!r} s gives a variance or a log-scale "
+                             "outside double precision; use a smaller scv")
 
     @classmethod
     def from_log_params(cls, mu: float, sigma: float) -> "LogNormal":
-        s = validate.positive("lognormal.sigma", sigma)
-        return cls(mean=math.exp(float(mu) + s * s / 2), scv=math.expm1(s * s))
+        s = validate.number("lognormal.sigma", sigma, lo=0.0, hi=26.0, lo_open=True)
+        m = validate.number("lognormal.mu", mu, lo=-700.0, hi=700.0)
+        if m + s * s / 2 > 709:
+            raise ValueError(f"lognormal.mu: mu + sigma^2/2 must be <= 709 (the mean exp(mu + sigma^2/2) must be a "
+                             f"finite number of seconds), got {m + s * s / 2:g}")
+        return cls(mean=math.exp(m + s * s / 2), scv=math.expm1(s * s))
 
     @property
     def sigma(self) -> float:
@@ -305,8 +357,15 @@ class LogNormal(Distribution):
 
     def lst(self, s: float) -> float:
         # No closed form: Gauss–Hermite quadrature over log X (accurate to ~1e-12 for moderate sigma).
-        x, w = np.polynomial.hermite.hermgauss(120)
-        vals = np.exp(-s * np.exp(self.mu + math.sqrt(2.0) * self.sigma * x))
+        x, w = _hermgauss()
+        with np.errstate(over="ignore"):
+            vals = np.exp(-s * np.exp(self.mu + math.sqrt(2.0) * self.sigma * x))
+        return float(np.dot(w, vals) / math.sqrt(math.pi))
+
+    def lst_complement(self, s: float) -> float:
+        x, w = _hermgauss()
+        with np.errstate(over="ignore"):
+            vals = -np.expm1(-s * np.exp(self.mu + math.sqrt(2.0) * self.sigma * x))
         return float(np.dot(w, vals) / math.sqrt(math.pi))
 
     def to_dict(self) -> dict[str, Any]:
@@ -324,9 +383,18 @@ class HyperExponential(Distribution):
     means: tuple[float, ...]
     kind: ClassVar[str] = "hyperexponential"
 
+    def __init__(self, probs: Any, means: Any):
+        object.__setattr__(self, "probs", probs)
+        object.__setattr__(self, "means", means)
+        self.__post_init__()
+
     def __post_init__(self) -> None:
-        p = tuple(validate.nonneg(f"hyperexponential.probs[{i}]", v) for i, v in enumerate(self.probs))
-        m = tuple(validate.positive(f"hyperexponential.means[{i}]", v) for i, v in enumerate(self.means))
+        probs = validate.sequence("hyperexponential.probs", self.probs, what="a list of probabilities", min_len=1,
+                                  max_len=1000)
+        means = validate.sequence("hyperexponential.means", self.means, what="a list of means (s)", min_len=1,
+                                  max_len=1000)
+        p = tuple(validate.nonneg(f"hyperexponential.probs[{i}]", v) for i, v in enumerate(probs))
+        m = tuple(validate.positive(f"hyperexponential.means[{i}]", v) for i, v in enumerate(means))
         if len(p) != len(m) or len(p) < 1:
             raise ValueError("hyperexponential: probs and means must be non-empty and of equal length")
         if abs(sum(p) - 1.0) > 1e-9:
@@ -341,8 +409,14 @@ class HyperExponential(Distribution):
         c2 = validate.positive("hyperexponential.scv", scv)
         if c2 < 1:
             raise ValueError(f"hyperexponential.scv: must be >= 1, got {scv!r}")
-        p1 = 0.5 * (1 + math.sqrt((c2 - 1) / (c2 + 1)))
-        return cls((p1, 1 - p1), (m / (2 * p1), m / (2 * (1 - p1))))
+        r = math.sqrt((c2 - 1) / (c2 + 1))
+        p1 = 0.5 * (1 + r)
+        p2 = 1.0 / ((c2 + 1) * (1 + r))  # = 1 - p1, without cancellation
+        m2 = m / (2 * p2)
+        if not math.isfinite(m2):
+            raise ValueError(f"hyperexponential.scv: too large for mean {mean!r} s (a phase mean overflows), "
+                             f"got {scv!r}")
+        return cls((p1, p2), (m / (2 * p1), m2))
 
     @property
     def mean(self) -> float:
@@ -356,6 +430,11 @@ class HyperExponential(Distribution):
     def var(self) -> float:
         return self.second_moment - self.mean**2
 
+    @property
+    def scv(self) -> float:
+        mu = self.mean
+        return max(float(sum(2 * p * (m / mu) ** 2 for p, m in zip(self.probs, self.means))) - 1.0, 0.0)
+
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         # One uniform picks the phase, one standard exponential gives the duration.
         u = rng.random(size)
@@ -366,6 +445,9 @@ class HyperExponential(Distribution):
     def lst(self, s: float) -> float:
         return float(sum(p / (1.0 + s * m) for p, m in zip(self.probs, self.means)))
 
+    def lst_complement(self, s: float) -> float:
+        return float(math.fsum(p * s * m / (1.0 + s * m) for p, m in zip(self.probs, self.means)))
+
 
 @dataclass(frozen=True)
 class Empirical(Distribution):
@@ -374,33 +456,56 @@ class Empirical(Distribution):
     samples: tuple[float, ...]
     kind: ClassVar[str] = "empirical"
 
+    def __init__(self, samples: Any):
+        object.__setattr__(self, "samples", samples)
+        self.__post_init__()
+
     def __post_init__(self) -> None:
-        arr = np.asarray(self.samples, dtype=float).ravel()
-        if arr.size == 0:
-            raise ValueError("empirical.samples: must contain at least one value")
-        if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-            raise ValueError("empirical.samples: every value must be a finite number >= 0")
-        if arr.mean() <= 0:
-            raise ValueError("empirical.samples: mean must be > 0")
+        arr = validate.reals("empirical.samples", self.samples, lo=0.0, what="a list of durations (s)")
+        if not arr.mean() > 0:
+            raise ValueError("empirical.samples: at least one value must be > 0 (the mean must be > 0 seconds)")
+        if not math.isfinite(float(arr.mean())) or not math.isfinite(float(arr.var())):
+            raise ValueError("empirical.samples: values too large (their mean or variance overflows)")
         object.__setattr__(self, "samples", tuple(arr.tolist()))
         object.__setattr__(self, "_arr", arr)
 
     @classmethod
     def from_csv(cls, path: str, column: int | str = 0) -> "Empirical":
-        """Read durations (s) from one column of a CSV file."""
+        """Read durations (s) from one column of a CSV file (``column``: index or header name)."""
         import pandas as pd
 
+        path = validate.file_path("empirical.file", path, what="CSV file")
+        if isinstance(column, bool) or not isinstance(column, (int, str)):
+            raise ValueError(f"empirical.column: must be a column index (int) or header (str), got {column!r}")
         try:
             df = pd.read_csv(path)
         except Exception as exc:  # noqa: BLE001 - turned into one clear error
-            raise ValueError(f"empirical.file: cannot read {path!r}: {exc}") from None
-        col = df.columns[column] if isinstance(column, int) else column
+            why = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+            raise ValueError(f"empirical.file: cannot read {path!r} as CSV: {why}") from None
+        if isinstance(column, int):
+            if not 0 <= column < len(df.columns):
+                raise ValueError(f"empirical.column: index {column} out of range; {path!r} has "
+                                 f"{len(df.columns)} column(s): {list(map(str, df.columns))}")
+            col = df.columns[column]
+        else:
+            col = column
         if col not in df.columns:
-            raise ValueError(f"empirical.column: {column!r} not in {list(df.columns)}")
+            raise ValueError(f"empirical.column: {column!r} not in {list(map(str, df.columns))} of {path!r}")
         vals = pd.to_numeric(df[col], errors="coerce")
         if vals.isna().any():
-            raise ValueError(f"empirical.file: non-numeric value in column {col!r} of {path!r}")
-        return cls(tuple(vals.tolist()))
+            line = int(vals.isna().to_numpy().argmax()) + 2
+            raise ValueError(f"empirical.file: {path!r}, line {line}: non-numeric value in column {col!r}")
+        if vals.empty:
+            raise ValueError(f"empirical.file: {path!r} has no data rows")
+        try:
+            return cls(tuple(vals.tolist()))
+        except ValueError as exc:
+            raise ValueError(f"{exc} (in {path!r})") from None
+
+    @property
+    def scv(self) -> float:
+        arr = self._arr / self._arr.mean()  # type: ignore[attr-defined]
+        return float(arr.var())
 
     @property
     def mean(self) -> float:
@@ -417,6 +522,9 @@ class Empirical(Distribution):
     def lst(self, s: float) -> float:
         return float(np.mean(np.exp(-s * self._arr)))  # type: ignore[attr-defined]
 
+    def lst_complement(self, s: float) -> float:
+        return float(np.mean(-np.expm1(-s * self._arr)))  # type: ignore[attr-defined]
+
     def __repr__(self) -> str:
         return f"Empirical(n={len(self.samples)}, mean={self.mean:.6g})"
 
@@ -429,14 +537,18 @@ class Discrete:
     probs: tuple[float, ...]
 
     def __post_init__(self) -> None:
-        vals = tuple(self.values)
-        ps = tuple(float(p) for p in self.probs)
-        if len(vals) == 0 or len(vals) != len(ps):
-            raise ValueError("priority: values and probabilities must be non-empty and of equal length")
-        if any(not math.isfinite(p) or p < 0 for p in ps) or sum(ps) <= 0:
-            raise ValueError("priority: probabilities must be finite, >= 0 and not all zero")
-        tot = sum(ps)
-        object.__setattr__(self, "values", vals)
+        vals = validate.sequence("mix.values", self.values, what="a list of integers", min_len=1, max_len=100_000)
+        ps = validate.sequence("mix.probabilities", self.probs, what="a list of weights", min_len=1, max_len=100_000)
+        if len(vals) != len(ps):
+            raise ValueError(f"mix: values and probabilities must have the same length, got {len(vals)} and {len(ps)}")
+        vals = [validate.integer(f"mix[{v!r}]", v, hi=10**12) for v in vals]
+        if len(set(vals)) != len(vals):
+            raise ValueError(f"mix: each value may appear once, got {vals}")
+        ps = [validate.nonneg(f"mix[{v}]", p, "a weight; weights are scaled to sum to 1") for v, p in zip(vals, ps)]
+        tot = math.fsum(ps)
+        if not tot > 0 or not math.isfinite(tot):
+            raise ValueError(f"mix: the weights must not all be 0 (they are scaled to sum to 1), got {ps}")
+        object.__setattr__(self, "values", tuple(vals))
         object.__setattr__(self, "probs", tuple(p / tot for p in ps))
 
     @classmethod
@@ -456,7 +568,7 @@ class Discrete:
         return dict(zip(self.values, self.probs))
 
 
-_KINDS: dict[str, type] = {
+_KINDS: dict[str, Any] = {
     "exponential": Exponential, "exp": Exponential, "m": Exponential,
     "deterministic": Deterministic, "constant": Deterministic, "d": Deterministic,
     "uniform": Uniform,
@@ -468,45 +580,69 @@ _KINDS: dict[str, type] = {
 }
 
 
+#: the parameters each kind accepts in spec form: (alternative parameter sets, first is the usual one)
+_PARAMS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "exponential": (("mean",), ("rate",)),
+    "deterministic": (("value",),),
+    "uniform": (("low", "high"),),
+    "erlang": (("k", "mean"), ("k", "rate")),
+    "gamma": (("shape", "mean"), ("shape", "scale")),
+    "lognormal": (("mean", "scv"),),
+    "hyperexponential": (("probs", "means"), ("mean", "scv")),
+    "empirical": (("samples",), ("file",), ("file", "column")),
+}
+
+
+def _check_params(field_name: str, kind: str, spec: Mapping[Any, Any]) -> None:
+    """Unknown or missing parameters of a spec, named with what the kind accepts."""
+    sets = _PARAMS[kind]
+    given = set(spec)
+    forms = " or ".join("{" + ", ".join(ps) + "}" for ps in sets)
+    allowed = {p for ps in sets for p in ps}
+    unknown = [k for k in spec if k not in allowed]
+    if unknown:
+        raise ValueError(f"{field_name}.{unknown[0]}: unknown parameter for dist {kind}; give {forms}"
+                         if isinstance(unknown[0], str) else
+                         f"{field_name}: unknown parameter {unknown[0]!r} for dist {kind}; give {forms}")
+    if not any(given == set(ps) for ps in sets):
+        missing = [p for p in sets[0] if p not in given]
+        what = f"missing {', '.join(missing)}" if missing and all(g in sets[0] for g in given) else \
+            f"got {', '.join(sorted(map(str, given))) or 'no parameters'}"
+        raise ValueError(f"{field_name}: dist {kind} needs {forms}; {what}")
+
+
 def from_spec(spec: Any, field_name: str = "distribution") -> Distribution:
     """Build a distribution from a spec dict (see module docstring) or pass one through.
 
-    Raises ``ValueError`` naming ``field_name`` and the allowed values on bad input.
+    Raises ``ValueError`` naming ``field_name`` (and the parameter) and the allowed values on bad input.
     """
     if isinstance(spec, Distribution):
         return spec
     if not isinstance(spec, Mapping):
-        raise ValueError(f"{field_name}: expected a mapping like {{dist: exponential, mean: 0.02}}, got {spec!r}")
+        raise ValueError(f"{field_name}: expected a mapping like {{dist: exponential, mean: 0.02}}, got "
+                         f"{validate.show(spec)}")
     spec = dict(spec)
     kind = spec.pop("dist", None)
+    allowed = ", ".join(sorted({c.kind for c in _KINDS.values()}))
     if not isinstance(kind, str) or kind.lower() not in _KINDS:
-        allowed = ", ".join(sorted({c.kind for c in _KINDS.values()}))
-        raise ValueError(f"{field_name}.dist: must be one of {allowed}; got {kind!r}")
+        raise ValueError(f"{field_name}.dist: must be one of {allowed}; got {validate.show(kind)}")
     cls = _KINDS[kind.lower()]
+    _check_params(field_name, cls.kind, spec)
     try:
         if cls is Empirical and "file" in spec:
-            return Empirical.from_csv(spec.pop("file"), spec.pop("column", 0))
+            return Empirical.from_csv(spec["file"], spec.get("column", 0))
         if cls is HyperExponential and "scv" in spec:
             return HyperExponential.balanced(spec["mean"], spec["scv"])
         if cls is HyperExponential:
-            return HyperExponential(tuple(spec["probs"]), tuple(spec["means"]))
+            return HyperExponential(spec["probs"], spec["means"])
         if cls is Empirical:
-            return Empirical(tuple(spec["samples"]))
+            return Empirical(spec["samples"])
         return cls(**spec)
-    except TypeError as exc:
-        import inspect
-
-        params = [p for p in inspect.signature(cls).parameters if not p.startswith("_")]
-        raise ValueError(f"{field_name}: bad parameters {sorted(spec)} for {kind}; allowed: {params} ({exc})") from None
-    except KeyError as exc:
-        raise ValueError(f"{field_name}: missing parameter {exc.args[0]!r} for {kind}") from None
     except ValueError as exc:
         # Constructor messages start with "<kind>.<param>:"; re-root them at the caller's field.
         msg = str(exc)
-        if msg.startswith(cls.kind + "."):
+        if msg.startswith(cls.kind + ".") or msg.startswith(cls.kind + ":"):
             msg = field_name + msg[len(cls.kind):]
-        elif msg.startswith(cls.kind + ":"):
-            msg = field_name + msg[len(cls.kind):]
-        else:
+        elif not msg.startswith(field_name):
             msg = f"{field_name}: {msg}"
         raise ValueError(msg) from None

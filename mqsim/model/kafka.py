@@ -16,7 +16,6 @@ The scenario is pure data; :mod:`mqsim.sim.kafka` runs it.
 from __future__ import annotations
 
 import copy
-import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping, Sequence
 
@@ -47,9 +46,8 @@ class Topic:
     def __post_init__(self) -> None:
         object.__setattr__(self, "partitions", validate.integer("topic.partitions", self.partitions, 1, 100_000))
         object.__setattr__(self, "keys", validate.integer("topic.keys", self.keys, 1, 10_000_000))
-        s = self.key_skew
-        if isinstance(s, bool) or not isinstance(s, (int, float)) or not math.isfinite(s) or s < 0:
-            raise ValueError(f"topic.key_skew: must be a finite number >= 0 (Zipf exponent), got {s!r}")
+        object.__setattr__(self, "key_skew", validate.number("topic.key_skew", self.key_skew, lo=0.0, hi=1000.0,
+                                                             unit="Zipf exponent"))
 
     def partition_shares(self) -> np.ndarray:
         """Long-run fraction of records each partition receives."""
@@ -76,21 +74,18 @@ class ConsumerGroup:
     def __post_init__(self) -> None:
         object.__setattr__(self, "count", validate.integer("group.count", self.count, 1, 100_000))
         object.__setattr__(self, "service", from_spec(self.service, "group.service"))
-        if self.assignment not in ASSIGNMENTS:
-            raise ValueError(f"group.assignment: must be one of {', '.join(ASSIGNMENTS)}; got {self.assignment!r}")
-        r = self.rebalance
-        if isinstance(r, bool) or not isinstance(r, (int, float)) or not math.isfinite(r) or r < 0:
-            raise ValueError(f"group.rebalance: must be a finite number of seconds >= 0, got {r!r}")
+        validate.choice("group.assignment", self.assignment, ASSIGNMENTS)
+        object.__setattr__(self, "rebalance", validate.nonneg("group.rebalance", self.rebalance, "seconds"))
         ch = []
         members = self.count
-        for n, item in enumerate(self.changes):
-            try:
-                t, what = item
-                t = float(t)
-            except (TypeError, ValueError):
-                raise ValueError(f"group.changes[{n}]: expected (time, 'join'|'leave'), got {item!r}") from None
-            if what not in ("join", "leave") or not math.isfinite(t) or t < 0:
-                raise ValueError(f"group.changes[{n}]: expected (time >= 0, 'join'|'leave'), got {item!r}")
+        changes = validate.sequence("group.changes", self.changes, what="a list of [time, join|leave]",
+                                    max_len=100_000)
+        for n, item in enumerate(changes):
+            if isinstance(item, (str, bytes, Mapping)) or not isinstance(item, Sequence) or len(item) != 2:
+                raise ValueError(f"group.changes[{n}]: expected [time (s), 'join' or 'leave'], got "
+                                 f"{validate.show(item)}")
+            t = validate.nonneg(f"group.changes[{n}][0]", item[0], "seconds")
+            what = validate.choice(f"group.changes[{n}][1]", item[1], ("join", "leave"))
             members += 1 if what == "join" else -1
             if members < 1:
                 raise ValueError(f"group.changes[{n}]: the group would have no members left")
@@ -123,13 +118,25 @@ class KafkaScenario:
     name: str = ""
 
     def __post_init__(self) -> None:
-        prods = tuple(self.producers)
+        prods = tuple(validate.sequence("producers", [self.producers] if isinstance(self.producers, Producer)
+                                        else self.producers, what="a list of mqsim.Producer", max_len=10_000))
         if not prods or not all(isinstance(p, Producer) for p in prods):
             raise ValueError("producers: a KafkaScenario needs at least one mqsim.Producer")
-        for p in prods:
+        names = [p.name for p in prods]
+        if len(set(names)) != len(names):
+            raise ValueError(f"producers.name: names must be unique, got {names}")
+        if not isinstance(self.topic, Topic):
+            raise ValueError(f"topic: must be a mqsim.Topic, got {type(self.topic).__name__}")
+        if not isinstance(self.group, ConsumerGroup):
+            raise ValueError(f"group: must be a mqsim.ConsumerGroup, got {type(self.group).__name__}")
+        object.__setattr__(self, "name", validate.name("name", self.name, empty=True))
+        for i, p in enumerate(prods):
             if not p.renewal or isinstance(p.priority, Discrete):
-                raise ValueError(f"producers[{p.name!r}]: Kafka producers must be renewal (rate or interarrival), "
+                raise ValueError(f"producers[{i}]: Kafka producers must be renewal (rate or interarrival), "
                                  "one record per publish, no priority mix")
+            if p.priority != 0 or p.ttl is not None:
+                raise ValueError(f"producers[{i}].{'ttl' if p.ttl is not None else 'priority'}: a Kafka topic has "
+                                 "no message priorities and no TTL; leave it out")
         object.__setattr__(self, "producers", prods)
 
     # the interface mqsim.Result and metrics use
@@ -174,15 +181,21 @@ class KafkaScenario:
     def from_dict(cls, data: Mapping[str, Any]) -> "KafkaScenario":
         """A Kafka scenario from plain data: ``{producers, topic, group, name}``."""
         data = validate.keys("scenario", data, cls.FIELDS)
-        topic = Topic(**dict(validate.keys("topic", data.get("topic") or {}, ("partitions", "keys", "key_skew"))))
-        g = dict(validate.keys("group", data.get("group") or {},
+        t, g = data.get("topic"), data.get("group")
+        topic = Topic(**dict(validate.keys("topic", {} if t is None else t, ("partitions", "keys", "key_skew"))))
+        g = dict(validate.keys("group", {} if g is None else g,
                                ("count", "service", "assignment", "rebalance", "changes")))
         if "service" in g:
             g["service"] = from_spec(g["service"], "group.service")
-        if "changes" in g:
-            g["changes"] = [tuple(x) if isinstance(x, (list, tuple)) else x for x in g["changes"] or []]
+        if g.get("changes") is None:
+            g.pop("changes", None)
         return cls(producers=producers_from_data(data.get("producers")), topic=topic, group=ConsumerGroup(**g),
-                   name=data.get("name") or "")
+                   name=validate.name("name", data.get("name"), empty=True))
+
+    def to_yaml(self) -> str:
+        import yaml
+
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
     def with_value(self, path: str, value: Any) -> "KafkaScenario":
         """A copy with the field at dotted ``path`` (e.g. ``"group.count"``) set to ``value``."""
@@ -194,11 +207,11 @@ class KafkaScenario:
 def partition_assignment(partitions: int, consumers: int, strategy: str = "range") -> list[list[int]]:
     """Partitions owned by each consumer: ``"range"`` (contiguous blocks, the first P mod n
     consumers one extra) or ``"round-robin"`` (partition p to consumer p mod n)."""
-    P = validate.integer("kafka_assignment.partitions", partitions, lo=1)
-    n = validate.integer("kafka_assignment.consumers", consumers, lo=1)
+    P = validate.integer("kafka_assignment.partitions", partitions, 1, 100_000)
+    n = validate.integer("kafka_assignment.consumers", consumers, 1, 100_000)
     validate.choice("kafka_assignment.strategy", strategy, ASSIGNMENTS)
     if strategy == "round-robin":
-        return [[p for p in range(P) if p % n == j] for j in range(n)]
+        return [list(range(j, P, n)) for j in range(n)]
     base, extra = divmod(P, n)
     out, start = [], 0
     for j in range(n):

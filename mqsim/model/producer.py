@@ -18,40 +18,51 @@ from mqsim.model.dist import Discrete, Distribution, Exponential
 __all__ = ["Producer", "MAX_AMQP_PRIORITY", "PRODUCER_FIELDS"]
 
 MAX_AMQP_PRIORITY = 255
+#: largest batch (messages published at one instant)
+MAX_BATCH = 1_000_000
 PRODUCER_FIELDS = ("name", "rate", "interarrival", "priority", "service", "ttl", "batch", "schedule", "trace",
                    "persistent")
 
 
-def _batch_spec(name: str, value: Any) -> int | Discrete:
+def _mix(name: str, value: Any, what: str, lo: int, hi: int) -> Discrete:
+    """A mix ``{level: weight}`` (or a :class:`Discrete`) whose levels are integers in [lo, hi];
+    every error names the level: ``producers[0].priority[5]: must be ...``."""
     if isinstance(value, Discrete):
-        for v in value.values:
-            validate.integer(f"{name} size", v, 1)
-        return value
-    if isinstance(value, Mapping):
-        for k in value:
-            validate.integer(f"{name} size", k, 1)
+        items = list(zip(value.values, value.probs))
+    else:
+        items = list(validate.mapping(name, value, f"a mix {{{what}: weight}}").items())
+    if not items:
+        raise ValueError(f"{name}: a mix must name at least one {what}, e.g. {{{lo}: 0.5, {lo + 1}: 0.5}}")
+    if len(items) > hi - lo + 1:
+        raise ValueError(f"{name}: at most {hi - lo + 1} {what}s, got {len(items)}")
+    levels = []
+    for k, _ in items:
         try:
-            return Discrete.from_mapping({int(k): float(v) for k, v in value.items()})
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{name}: {exc}") from None
-    return validate.integer(name, value, 1)
+            levels.append(validate.integer(name, k, lo, hi))
+        except ValueError:
+            raise ValueError(f"{name}: each {what} must be an integer in [{lo}, {hi:,}], got "
+                             f"{validate.show(k)}{' (YAML keys in quotes are text)' if isinstance(k, str) else ''}"
+                             ) from None
+    weights = [validate.nonneg(f"{name}[{k}]", w, "a weight; weights are scaled to sum to 1") for k, (_, w) in
+               zip(levels, items)]
+    if len(set(levels)) != len(levels):
+        raise ValueError(f"{name}: each {what} may appear once, got {levels}")
+    if not math.fsum(weights) > 0:
+        raise ValueError(f"{name}: the weights must not all be 0 (they are scaled to sum to 1), got {weights}")
+    return Discrete(tuple(levels), tuple(weights))
+
+
+def _batch_spec(name: str, value: Any) -> int | Discrete:
+    """A batch size (int >= 1) or a size mix ``{size: weight}``."""
+    if isinstance(value, (Discrete, Mapping)):
+        return _mix(name, value, "size", 1, MAX_BATCH)
+    return validate.integer(name, value, 1, MAX_BATCH)
 
 
 def _priority_spec(name: str, value: Any) -> int | Discrete:
-    """A fixed priority (int in [0, 255]) or a distribution over priorities."""
-    if isinstance(value, Discrete):
-        for v in value.values:
-            validate.integer(f"{name} value", v, 0, MAX_AMQP_PRIORITY)
-        return value
-    if isinstance(value, Mapping):
-        if not value:
-            raise ValueError(f"{name}: a priority mix must name at least one level")
-        for k in value:
-            validate.integer(f"{name} level", k, 0, MAX_AMQP_PRIORITY)
-        try:
-            return Discrete.from_mapping({int(k): float(v) for k, v in value.items()})
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{name}: {exc}".replace("priority: ", "")) from None
+    """A fixed priority (int in [0, 255]) or a mix ``{level: weight}`` over priorities."""
+    if isinstance(value, (Discrete, Mapping)):
+        return _mix(name, value, "level", 0, MAX_AMQP_PRIORITY)
     return validate.integer(name, value, 0, MAX_AMQP_PRIORITY)
 
 
@@ -91,11 +102,10 @@ class Producer:
     persistent: bool = False
 
     def __post_init__(self) -> None:
+        validate.name("producers.name", self.name)
         where = f"producer {self.name!r}"
         if not isinstance(self.persistent, bool):
             raise ValueError(f"{where}.persistent: must be true or false, got {self.persistent!r}")
-        if not isinstance(self.name, str) or not self.name:
-            raise ValueError(f"producers.name: must be a non-empty string, got {self.name!r}")
         given = [k for k in ("rate", "interarrival", "schedule", "trace") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(f"{where}: give exactly one of rate (messages/s, > 0), interarrival (a distribution), "
@@ -105,18 +115,22 @@ class Producer:
         elif self.trace is not None:
             object.__setattr__(self, "trace", trace_from_spec(self.trace, f"{where}.trace"))
         elif self.rate is not None:
-            r = self.rate
-            if isinstance(r, bool) or not isinstance(r, (int, float)) or not math.isfinite(r) or r <= 0:
-                raise ValueError(f"{where}.rate: must be a finite number > 0 (messages/s), got {r!r}")
-            object.__setattr__(self, "rate", float(r))
-            object.__setattr__(self, "interarrival", Exponential(mean=1.0 / float(r)))
+            r = validate.positive(f"{where}.rate", self.rate, "messages/s")
+            if not math.isfinite(1.0 / r):
+                raise ValueError(f"{where}.rate: must be a finite number > 0 (messages/s) whose inverse is finite, "
+                                 f"got {r!r}")
+            object.__setattr__(self, "rate", r)
+            object.__setattr__(self, "interarrival", Exponential(mean=1.0 / r))
         else:
             object.__setattr__(self, "interarrival", _dist.from_spec(self.interarrival, f"{where}.interarrival"))
-            if self.interarrival.mean <= 0:  # type: ignore[union-attr]
-                raise ValueError(f"{where}.interarrival: mean must be > 0")
+            if not self.interarrival.mean > 0:  # type: ignore[union-attr]
+                raise ValueError(f"{where}.interarrival: the mean must be > 0 seconds (a zero mean would publish "
+                                 "infinitely many messages in no time)")
         object.__setattr__(self, "priority", _priority_spec(f"{where}.priority", self.priority))
         if self.service is not None:
             object.__setattr__(self, "service", _dist.from_spec(self.service, f"{where}.service"))
+        if self.service is not None and not self.service.mean >= 0:  # pragma: no cover - distributions check it
+            raise ValueError(f"{where}.service: the mean must be >= 0 seconds")
         if self.ttl is not None:
             object.__setattr__(self, "ttl", validate.nonneg(f"{where}.ttl", self.ttl, "seconds"))
         object.__setattr__(self, "batch", _batch_spec(f"{where}.batch", self.batch))
@@ -181,7 +195,9 @@ class Producer:
     def from_dict(cls, data: Mapping[str, Any], where: str = "producer", index: int = 0) -> "Producer":
         """A producer from plain data (as in YAML); errors name ``where`` (e.g. ``producers[0]``)."""
         p = dict(validate.keys(where, data, PRODUCER_FIELDS))
-        p.setdefault("name", f"p{index}")
+        if p.get("name") is None:
+            p["name"] = f"p{index}"
+        validate.name(f"{where}.name", p["name"])
         for key in ("interarrival", "service"):
             if p.get(key) is not None:
                 p[key] = _dist.from_spec(p[key], f"{where}.{key}")

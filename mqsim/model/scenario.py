@@ -9,6 +9,7 @@ built (frozen dataclasses); build a new one with :func:`dataclasses.replace` or
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping, Protocol, Sequence, runtime_checkable
 
@@ -71,9 +72,18 @@ def producers_from_data(raw: Any) -> list[Producer]:
         raw = [raw]
     if raw is None:
         raise ValueError("producers: missing; a scenario needs at least one producer")
-    if not isinstance(raw, list) or not raw:
-        raise ValueError(f"producers: must be a non-empty list of producers, got {raw!r}"[:200])
+    raw = validate.sequence("producers", raw, what="a non-empty list of producers", min_len=1, max_len=10_000)
     return [Producer.from_dict(p, f"producers[{i}]", i) for i, p in enumerate(raw)]
+
+
+def _check_producer_keys(cons: Consumers, where: str, names: list[str]) -> None:
+    """Keys of ``nack``, ``reject`` and ``service_by`` that are strings must name a producer."""
+    for field_name in ("nack", "reject", "service_by"):
+        v = getattr(cons, field_name)
+        for k in (v if isinstance(v, Mapping) else ()):
+            if isinstance(k, str) and k not in names:
+                raise ValueError(f"{where}.{field_name}[{k!r}]: no producer has that name (producers: "
+                                 f"{', '.join(names[:20])}{' ...' if len(names) > 20 else ''})")
 
 
 @dataclass(frozen=True)
@@ -99,25 +109,27 @@ class Scenario:
             if not isinstance(self.restarts, Mapping):
                 raise ValueError("restarts: expected {times: [seconds], every: distribution, downtime: seconds}")
             object.__setattr__(self, "restarts", Restarts.from_dict(self.restarts))
-        prods = tuple(self.producers) if not isinstance(self.producers, Producer) else (self.producers,)
+        if isinstance(self.producers, Producer):
+            prods: tuple[Any, ...] = (self.producers,)
+        else:
+            prods = tuple(validate.sequence("producers", self.producers, what="a list of mqsim.Producer",
+                                            max_len=10_000))
         if not prods:
             raise ValueError("producers: at least one producer is required")
         for i, p in enumerate(prods):
             if not isinstance(p, Producer):
                 raise ValueError(f"producers[{i}]: must be a mqsim.Producer, got {type(p).__name__}")
         names = [p.name for p in prods]
-        dup = {n for n in names if names.count(n) > 1}
+        dup = {n for n, k in Counter(names).items() if k > 1}
         if dup:
             raise ValueError(f"producers.name: names must be unique, repeated: {sorted(dup)}")
-        for k in self.consumers.service_by:
-            if isinstance(k, str) and k not in names:
-                raise ValueError(f"consumers.service_by[{k!r}]: no producer has that name (producers: {names})")
         if not isinstance(self.queue, Queue):
-            raise ValueError("queue: must be a mqsim.Queue")
+            raise ValueError(f"queue: must be a mqsim.Queue, got {type(self.queue).__name__}")
         if not isinstance(self.consumers, Consumers):
-            raise ValueError("consumers: must be a mqsim.Consumers")
+            raise ValueError(f"consumers: must be a mqsim.Consumers, got {type(self.consumers).__name__}")
+        object.__setattr__(self, "name", validate.name("name", self.name, empty=True))
         object.__setattr__(self, "producers", prods)
-        stages = tuple(self.stages)
+        stages = tuple(validate.sequence("stages", self.stages, what="a list of mqsim.Stage", max_len=1000))
         for i, st in enumerate(stages):
             if not isinstance(st, Stage):
                 raise ValueError(f"stages[{i}]: must be a mqsim.Stage, got {type(st).__name__}")
@@ -127,21 +139,22 @@ class Scenario:
         object.__setattr__(self, "stages", stages)
         nodes = [MAIN, *snames]
         routes: dict[str, dict[str, float]] = {}
-        if not isinstance(self.routes, Mapping):
-            raise ValueError("routes: expected {from queue: {to queue: probability}}")
+        validate.mapping("routes", self.routes, "a mapping {from queue: {to queue: probability}}")
         for src, dsts in self.routes.items():
-            if src not in nodes:
+            if not isinstance(src, str) or src not in nodes:
                 raise ValueError(f"routes[{src!r}]: no queue of that name (queues: {nodes})")
-            if not isinstance(dsts, Mapping):
-                raise ValueError(f"routes[{src!r}]: expected {{to queue: probability}}")
+            validate.mapping(f"routes[{src!r}]", dsts, "a mapping {to queue: probability}")
             routes[src] = {}
             for dst, pr in dsts.items():
-                if dst not in nodes:
+                if not isinstance(dst, str) or dst not in nodes:
                     raise ValueError(f"routes[{src!r}][{dst!r}]: no queue of that name (queues: {nodes})")
                 routes[src][dst] = validate.probability(f"routes[{src!r}][{dst!r}]", pr, closed=True)
             if sum(routes[src].values()) > 1 + 1e-12:
                 raise ValueError(f"routes[{src!r}]: probabilities must sum to <= 1, got {sum(routes[src].values())}")
         object.__setattr__(self, "routes", routes)
+        for k, st in enumerate((None, *stages)):
+            _check_producer_keys(self.consumers if st is None else st.consumers,
+                                 "consumers" if st is None else f"stages[{k - 1}].consumers", names)
         for nm, q in [(MAIN, self.queue), *[(st.name, st.queue) for st in stages]]:
             where = "queue" if nm == MAIN else f"stages[{nm!r}].queue"
             if q.dead_letter is not None and q.dead_letter not in snames:
@@ -247,12 +260,13 @@ class Scenario:
     def from_dict(cls, data: Mapping[str, Any]) -> "Scenario":
         """A scenario from plain data (as loaded from YAML or JSON); see ``examples/*.yaml``."""
         data = validate.keys("scenario", data, cls.FIELDS)
-        stages = data.get("stages") or []
-        if not isinstance(stages, list):
-            raise ValueError("stages: must be a list of {name, queue, consumers}")
+        stages = data.get("stages")
+        stages = [] if stages is None else validate.sequence("stages", stages, what="a list of {name, queue, consumers}",
+                                                             max_len=1000)
+        routes = data.get("routes")
         return cls(producers=producers_from_data(data.get("producers")),
                    queue=Queue.from_dict(data.get("queue")), consumers=Consumers.from_dict(data.get("consumers")),
-                   name=data.get("name") or "", routes=data.get("routes") or {},
+                   name=validate.name("name", data.get("name"), empty=True), routes={} if routes is None else routes,
                    stages=[Stage.from_dict(st, f"stages[{i}]") for i, st in enumerate(stages)],
                    restarts=Restarts.from_dict(data["restarts"]) if data.get("restarts") is not None else None)
 
@@ -262,7 +276,8 @@ class Scenario:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
     def with_value(self, path: str, value: Any) -> "Scenario":
-        """A copy with the field at dotted ``path`` (e.g. ``"producers[0].rate"``) set to ``value``."""
+        """A copy with the field at dotted ``path`` (e.g. ``"producers[0].rate"``) set to ``value``;
+        a ``ValueError`` names the path when it does not lead to a field."""
         data = copy.deepcopy(self.to_dict())
         set_path(data, path, value)
         return type(self).from_dict(data)

@@ -148,7 +148,24 @@ class Result:
     def summary(self, by: tuple[str, ...] | None = None) -> "pd.DataFrame":
         """Metrics over ``[warmup, horizon)``: one row overall (group "all") and one per value of
         each column in ``by`` (default: queue when there are stages, producer, priority). See
-        :mod:`mqsim.metrics` for the exact definitions."""
+        :mod:`mqsim.analysis.metrics` for the exact definitions.
+
+        Columns: group, key, ``unstable`` (True where the row's messages pass through a queue
+        with no steady state: offered load >= 1 and no length limit, so W, Wq and L grow with
+        the horizon and are not steady-state figures), then every metric of
+        :data:`mqsim.analysis.metrics.METRIC_COLUMNS`.
+
+        Rows of a network (a scenario with stages): the **queue** rows describe the messages at
+        each queue (hops: a dead-letter copy is published at its dead-letter stage, a route copy
+        at the next stage). The **all** and **producer** rows are end to end: one entry per
+        message a producer published, following its route copies through the pipeline (the main
+        queue and the stages routes reach); ``acked`` means it made it through, ``dead_lettered``
+        and the other fates say where it stopped, ``W`` is publish to the last ack, ``Wq`` the
+        sum of its waits, and ``utilisation`` the busy fraction of the pipeline's consumers
+        (dead-letter consumers are in their own queue rows). **priority** rows are per hop (a
+        message's effective priority is a property of the queue it is in). See
+        :mod:`mqsim.analysis.journeys`. With one queue every row is per message, as the two views
+        coincide."""
         if by is None:
             by = (("queue",) if self.scenario.stages else ()) + ("producer", "priority")
         return metrics.summary_frame(self, by)
@@ -161,7 +178,7 @@ class Result:
 
     def overall(self) -> dict[str, float]:
         """The overall metrics as a dict (fast path, no grouping)."""
-        return metrics.summary_frame(self, ()).iloc[0].drop(["group", "key"]).to_dict()
+        return metrics.summary_frame(self, ()).iloc[0].drop(["group", "key", "unstable"]).to_dict()
 
 
 class SummaryResult(Result):

@@ -29,6 +29,7 @@ from typing import Any, Callable, cast
 
 from mqsim.model.scenario import Scenario, ScenarioLike
 from mqsim.model.validate import check_run_window, choice
+from mqsim.sim import budget
 from mqsim.sim.events import Event
 from mqsim.sim.records import check_records_mode
 from mqsim.sim.result import Result
@@ -55,7 +56,7 @@ def choose_engine(scenario: Scenario, engine: str = "auto", *, handlers: Any = N
 def simulate(scenario: ScenarioLike, horizon: float, warmup: float = 0.0, seed: int | None = None, *,
              engine: str = "simpy",
              handlers: dict[str, Callable[[Event], Any] | list[Callable[[Event], Any]]] | None = None,
-             trace: bool = True, records: str = "full") -> Result:
+             trace: bool = True, records: str = "full", max_events: float | None = None) -> Result:
     """Run ``scenario`` for ``horizon`` seconds and return a :class:`mqsim.Result`.
 
     warmup: seconds at the start excluded from every statistic (0 <= warmup < horizon).
@@ -67,10 +68,16 @@ def simulate(scenario: ScenarioLike, horizon: float, warmup: float = 0.0, seed: 
     trace: keep the queue-length step series (``Result.queue_length``); ignored with
         ``records="summary"``.
     records: "full" (one row per message) or "summary" (running statistics in flat memory).
+    max_events: the most expected events a run may take (default 10^9, or ``MQSIM_MAX_EVENTS``);
+        a run expected to take more, or to need more memory than the machine has, is refused
+        before it starts (:mod:`mqsim.sim.budget`). A scenario whose offered load is >= 1 at a
+        queue with no length limit runs, with an :class:`mqsim.OverloadWarning`.
     """
     if not isinstance(scenario, ScenarioLike):
         raise ValueError(f"scenario: must be a mqsim.Scenario or mqsim.KafkaScenario, got {type(scenario).__name__}")
     check_records_mode(records)
+    scenario = budget.admit(scenario, horizon, warmup, records=records, max_events=max_events, seed=seed, trace=trace,
+                            handlers=handlers)
     horizon, warmup = check_run_window(horizon, warmup)
     hooks = simpy_engine.check_handlers(handlers)
     sc = cast(Scenario, scenario)

@@ -32,7 +32,7 @@ class GIM1Metrics(QueueMetrics):
     @property
     def decay(self) -> float:
         """mu*(1 - sigma), per second."""
-        return self.mu * (1.0 - self.sigma)
+        return self.mu * self.extras.get("one_minus_sigma", 1.0 - self.sigma)
 
     def wait_tail(self, t: float) -> float:
         """P(Wq > t) = sigma*exp(-mu(1-sigma)t), t in seconds."""
@@ -50,6 +50,20 @@ class GIM1Metrics(QueueMetrics):
     def sojourn_quantile(self, p: float) -> float:
         """p-quantile of the sojourn T (s): -ln(1-p)/(mu(1-sigma))."""
         return -math.log1p(-validate.probability("sojourn_quantile.p", p)) / self.decay
+
+
+def _bisect(g: Any, hi: float = 1.0) -> float:
+    """The root in (0, hi) of g, positive below it and negative above, to full precision."""
+    lo = 0.0
+    for _ in range(2000):
+        mid = 0.5 * (lo + hi)
+        if mid <= lo or mid >= hi or hi - lo <= 2e-16 * hi:
+            break
+        if g(mid) > 0:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
 
 
 def gi_m1(interarrival: Any, mu: float, *, split: int = 1) -> GIM1Metrics:
@@ -73,30 +87,25 @@ def gi_m1(interarrival: Any, mu: float, *, split: int = 1) -> GIM1Metrics:
     if rho >= 1:
         raise UnstableError.of("gi_m1", "lam/mu", rho)
 
-    def f(s: float) -> float:
-        return float(interarrival.lst(mu * (1.0 - s))) ** split - s
+    comp = getattr(interarrival, "lst_complement", None)
 
-    hi = None
-    for k in range(1, 60):
-        x = 1.0 - 2.0**-k
-        if f(x) < 0:
-            hi = x
-            break
-    if hi is None:  # rho is so close to 1 that sigma cannot be told from 1 in double precision
+    def one_minus_lst(x: float) -> float:  # 1 - A*(x)^split, accurate when tiny
+        c1 = min(max(float(comp(x)) if callable(comp) else 1.0 - float(interarrival.lst(x)), 0.0), 1.0)
+        return c1 if split == 1 or c1 == 1.0 else -math.expm1(split * math.log1p(-c1))
+
+    # solve in y = 1 - sigma: g(y) = 1 - A*(mu y)^split - y, g > 0 near 0 (rho < 1), g(1) < 0;
+    # in y the root keeps its relative precision however close rho is to 1 ...
+    y = _bisect(lambda v: one_minus_lst(mu * v) - v)
+    if not y > 0:
         raise UnstableError.of("gi_m1", "lam/mu", rho, "too close to 1 to solve for sigma")
-    lo = 0.0
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if mid <= lo or mid >= hi:
-            break
-        if f(mid) > 0:
-            lo = mid
-        else:
-            hi = mid
-    sigma = 0.5 * (lo + hi)
-    Wq = sigma / (mu * (1.0 - sigma))
-    W = 1.0 / (mu * (1.0 - sigma))
+    if y > 0.5:  # ... and in sigma itself when sigma is small (light load)
+        sigma = _bisect(lambda v: float(interarrival.lst(mu * (1.0 - v))) ** split - v, 0.5)
+        y = 1.0 - sigma
+    else:
+        sigma = 1.0 - y
+    Wq = sigma / (mu * y)
+    W = 1.0 / (mu * y)
     model = "GI/M/1" if split == 1 else f"GI/M/1 (every {split}th arrival)"
     return GIM1Metrics(model=model, formula="GI/M/1 (sigma = A*(mu(1-sigma)))", rho=rho,
                        L=lam * W, Lq=lam * Wq, W=W, Wq=Wq, throughput=lam, P_wait=sigma,
-                       mu=mu, sigma=sigma, extras={"sigma": sigma})
+                       mu=mu, sigma=sigma, extras={"sigma": sigma, "one_minus_sigma": y})

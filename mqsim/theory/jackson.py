@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 from mqsim.model import validate
 from mqsim.theory.laws import bottleneck_throughput
-from mqsim.theory.markovian import mmc
+from mqsim.theory.markovian import MAX_SERVERS, mmc
 from mqsim.theory.results import QueueMetrics, UnstableError
 
 __all__ = ["JacksonResult", "jackson", "tandem"]
@@ -84,7 +84,7 @@ def jackson(external_rates: Sequence[float], routing: Sequence[Sequence[float]],
     cs = [1] * n if c is None else list(c)
     if len(cs) != n:
         raise ValueError(f"jackson: c must have {n} entries (one per node), got {len(cs)}")
-    cs = [validate.integer(f"jackson.c[{i}]", ci, lo=1) for i, ci in enumerate(cs)]
+    cs = [validate.integer(f"jackson.c[{i}]", ci, 1, MAX_SERVERS) for i, ci in enumerate(cs)]
     if len(routing) != n or any(len(row) != n for row in routing):
         raise ValueError(f"jackson: routing must be a {n}x{n} matrix of probabilities")
     P = np.empty((n, n))

@@ -20,9 +20,10 @@ kafka_assignment = partition_assignment  # the partition -> consumer map, shared
 
 def kafka_saturation(partitions: int, consumers: int, mu: float) -> float:
     """Largest total rate (messages/s) a group keeps up with under uniform keys:
-    X* = P mu / ceil(P/n) for n <= P, and P mu for n >= P (reference §2.16)."""
-    P = validate.integer("kafka_saturation.partitions", partitions, lo=1)
-    n = validate.integer("kafka_saturation.consumers", consumers, lo=1)
+    X* = P mu / ceil(P/n) for n <= P, and P mu for n >= P (each partition is read by one
+    consumer of the group: Kafka documentation, consumer groups)."""
+    P = validate.integer("kafka_saturation.partitions", partitions, 1, 100_000)
+    n = validate.integer("kafka_saturation.consumers", consumers, 1, 100_000)
     mu = validate.positive("kafka_saturation.mu", mu, "per second")
     return P * mu / math.ceil(P / n) if n <= P else P * mu
 

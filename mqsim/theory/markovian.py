@@ -4,8 +4,10 @@ Arrivals are Poisson with rate ``lam`` (per second), service is exponential with
 (per second, mean 1/mu seconds), ``c`` identical servers share one FCFS queue.
 
 Numerics: Erlang B uses the recursion B_k = a*B_{k-1}/(k + a*B_{k-1}) and Erlang C is derived
-from it, so no factorial or power is ever formed (c = 10^5 is fine). M/M/c/K state
-probabilities are built in log space, so c = K = 1000 and heavy overload are fine.
+from it, so no factorial or power is ever formed (c up to :data:`MAX_SERVERS` = 10^5). M/M/c/K
+state probabilities are built in log space and the geometric part above c is summed in closed
+form, so any K (up to 2^53), heavy overload and rho = 1 +- 1e-9 are fine. Tails and quantiles
+of the M/M/c wait and sojourn never form a growing exponential (no overflow at c = 2000).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import math
 from dataclasses import dataclass, field, replace
 
 from mqsim.model import validate
-from mqsim.theory.results import QueueMetrics, UnstableError
+from mqsim.theory.results import QueueMetrics, UnstableError, spare
 
 __all__ = [
     "MMcMetrics",
@@ -26,16 +28,32 @@ __all__ = [
     "mmc",
     "mmck",
     "mmck_drop_head",
+    "MAX_SERVERS",
+    "DROP_HEAD_MAX_WAITING",
 ]
 
 
 # --------------------------------------------------------------------------------------------
 # Erlang B and C
 # --------------------------------------------------------------------------------------------
+#: most servers a formula accepts (the recursions are O(c))
+MAX_SERVERS = 100_000
+#: most waiting places (K - c) :func:`mmck_drop_head` solves (its chain has (K-c)^2/2 states)
+DROP_HEAD_MAX_WAITING = 1000
+#: largest M/M/c/K capacity K whose state probabilities are kept in ``FiniteMetrics.probs``
+MAX_STORED_STATES = 100_000
+
+
+def _servers(field: str, c: object) -> int:
+    return validate.integer(field, c, 1, MAX_SERVERS)
+
+
 def _erlang_b(c: int, a: float) -> float:
     b = 1.0
     for k in range(1, c + 1):
         b = a * b / (k + a * b)
+        if b == 0.0:  # underflow: every later term stays 0
+            break
     return b
 
 
@@ -45,7 +63,7 @@ def erlang_b(c: int, a: float) -> float:
 
     Computed with the stable recursion B_0 = 1, B_k = a*B_{k-1}/(k + a*B_{k-1}).
     """
-    c = validate.integer("erlang_b.c", c, lo=1)
+    c = _servers("erlang_b.c", c)
     a = validate.positive("erlang_b.a", a, "Erlangs")
     return _erlang_b(c, a)
 
@@ -57,7 +75,7 @@ def erlang_c(c: int, a: float) -> float:
     C = B/(1 - rho*(1 - B)) with B = Erlang B(c, a) from its recursion (no factorials).
     Raises :class:`UnstableError` when rho >= 1.
     """
-    c = validate.integer("erlang_c.c", c, lo=1)
+    c = _servers("erlang_c.c", c)
     a = validate.positive("erlang_c.a", a, "Erlangs")
     rho = a / c
     if rho >= 1:
@@ -84,8 +102,8 @@ class MMcMetrics(QueueMetrics):
 
     @property
     def decay(self) -> float:
-        """c*mu - lam (per second): the rate of the conditional wait."""
-        return self.c * self.mu - self.lam
+        """c*mu - lam (per second): the rate of the conditional wait (exactly rounded)."""
+        return self.c * self.mu * spare(self.lam, self.mu, self.c) if self.c > 1 else self.mu - self.lam
 
     def wait_tail(self, t: float) -> float:
         """P(Wq > t) = C*exp(-(c*mu - lam)*t), t in seconds (C = P_wait)."""
@@ -115,11 +133,15 @@ class MMcMetrics(QueueMetrics):
         if self.c == 1:
             return math.exp(-d * t)
         diff = mu - d
+        # g = (exp(-d t) - exp(-mu t))/(mu - d), factored on the slower exponential so that only
+        # decaying exponentials are formed (c*mu - lam may exceed mu by far: c = 2000)
         if diff == 0.0:
             g = t * math.exp(-mu * t)
-        else:  # (exp(-d t) - exp(-mu t))/(mu - d) written with expm1
+        elif diff > 0:
             g = -math.exp(-d * t) * math.expm1(-diff * t) / diff
-        return math.exp(-mu * t) + C * mu * g
+        else:
+            g = -math.exp(-mu * t) * math.expm1(diff * t) / -diff
+        return min(1.0, math.exp(-mu * t) + C * mu * g)
 
     def sojourn_cdf(self, t: float) -> float:
         """P(T <= t) for the sojourn T (s)."""
@@ -135,7 +157,7 @@ class MMcMetrics(QueueMetrics):
             return -math.log1p(-p) / self.decay
         target = 1.0 - p
         lo, hi = 0.0, 1.0 / min(self.mu, self.decay)
-        while self.sojourn_tail(hi) > target:
+        while self.sojourn_tail(hi) > target and math.isfinite(2.0 * hi):
             lo, hi = hi, 2.0 * hi
         for _ in range(200):
             mid = 0.5 * (lo + hi)
@@ -178,9 +200,11 @@ class MMcMetrics(QueueMetrics):
 def _mmc(where: str, lam: float, mu: float, c: int, hint: str) -> MMcMetrics:
     lam = validate.positive(f"{where}.lam", lam, "per second")
     mu = validate.positive(f"{where}.mu", mu, "per second")
-    c = validate.integer(f"{where}.c", c, lo=1)
+    c = _servers(f"{where}.c", c)
     a = lam / mu
     rho = a / c
+    if not math.isfinite(a):
+        raise ValueError(f"{where}: lam/mu = {lam:g}/{mu:g} overflows; rescale the time unit")
     if rho >= 1:
         expr = "lam/mu" if where == "mm1" else "lam/(c*mu)"
         raise UnstableError.of(where, expr, rho, hint)
@@ -188,9 +212,10 @@ def _mmc(where: str, lam: float, mu: float, c: int, hint: str) -> MMcMetrics:
         C = rho
         Wq = rho / (mu - lam)
     else:
-        C = _erlang_b(c, a)
-        C = C / (1.0 - rho * (1.0 - C))
-        Wq = C / (c * mu - lam)
+        gap = spare(lam, mu, c)  # 1 - rho, exactly rounded
+        B = _erlang_b(c, a)
+        C = B / (gap + rho * B)  # = B / (1 - rho (1 - B))
+        Wq = C / (c * mu * gap)
     W = Wq + 1.0 / mu
     return MMcMetrics(
         model=f"M/M/{c}", formula="M/M/1" if c == 1 else "Erlang C",
@@ -225,55 +250,103 @@ def mmc(lam: float, mu: float, c: int) -> MMcMetrics:
 @dataclass(frozen=True)
 class FiniteMetrics(QueueMetrics):
     """:class:`QueueMetrics` of an M/M/c/K queue plus its state probabilities ``probs[n]``,
-    n = 0..K (number in system, including those in service)."""
+    n = 0..K (number in system, including those in service); ``probs`` is empty when K is above
+    :data:`MAX_STORED_STATES` (use :meth:`prob_n`)."""
 
     c: int = 1
     K: int = 1
     probs: tuple[float, ...] = field(default=(), repr=False)
+    log_pc: float = field(default=math.nan, repr=False)  # log P(N = c)
+    log_rho: float = field(default=math.nan, repr=False)  # log(a/c)
+    a: float = field(default=math.nan, repr=False)  # offered load lam/mu (Erlangs)
 
     def prob_n(self, n: int) -> float:
         """P(N = n) for n in 0..K (0 above K)."""
         n = validate.integer("prob_n.n", n, lo=0)
-        return self.probs[n] if n <= self.K else 0.0
+        if n > self.K:
+            return 0.0
+        if self.probs:
+            return self.probs[n]
+        if n >= self.c:
+            return math.exp(self.log_pc + (n - self.c) * self.log_rho)
+        lp = self.log_pc
+        for k in range(self.c, n, -1):  # p_{k-1} = p_k * k / a
+            lp += math.log(k / self.a)
+        return math.exp(lp)
 
 
-def _state_probs(a: float, c: int, K: int) -> list[float]:
-    """p_n ∝ a^n/n! (n <= c) and ∝ (a^c/c!)*rho^(n-c) (c <= n <= K), built in log space."""
-    import numpy as np
+def _log_geom(L: float, n: int) -> float:
+    """log of sum_{j=0}^{n-1} exp(j*L) (n >= 1 terms), without overflow or cancellation."""
+    if L == 0.0:
+        return math.log(n)
+    if L < 0:
+        return math.log(-math.expm1(n * L)) - math.log(-math.expm1(L))
+    return (n - 1) * L + math.log(-math.expm1(-n * L)) - math.log(-math.expm1(-L))
 
-    rho = a / c
-    logr = np.empty(K + 1)
-    logr[0] = 0.0
-    k = np.arange(1, c + 1, dtype=float)
-    logr[1:c + 1] = np.log(a / k)
-    logr[c + 1:] = math.log(rho)
-    logw = np.cumsum(logr)
-    w = np.exp(logw - logw.max())
-    return (w / w.sum()).tolist()
+
+def _geom_mean(L: float, m: int) -> float:
+    """Mean of j on {0, ..., m} with weights exp(j*L) (a truncated geometric law)."""
+    if m == 0:
+        return 0.0
+    x = abs(L) * (m + 1)
+    if x < 1e-4:  # cumulants of the discrete uniform law: mean m/2, variance ((m+1)^2-1)/12, ...
+        n = m + 1.0
+        return m / 2.0 + L * (n * n - 1.0) / 12.0 - L**3 * (n**4 - 1.0) / 720.0
+    if L < 0:
+        return _inv_expm1(-L) - (m + 1) * _inv_expm1(-(m + 1) * L)
+    return m - (_inv_expm1(L) - (m + 1) * _inv_expm1((m + 1) * L))
+
+
+def _inv_expm1(x: float) -> float:
+    """1/(e^x - 1) for x > 0, 0 where e^x overflows."""
+    return 0.0 if x > 700 else 1.0 / math.expm1(x)
 
 
 def _mmck(where: str, lam: float, mu: float, c: int, K: int) -> FiniteMetrics:
+    """M/M/c/K in O(c): log weights a^n/n! up to c, the geometric part above c in closed form."""
+    import numpy as np
+
     lam = validate.positive(f"{where}.lam", lam, "per second")
     mu = validate.positive(f"{where}.mu", mu, "per second")
-    c = validate.integer(f"{where}.c", c, lo=1)
+    c = _servers(f"{where}.c", c)
     K = validate.integer(f"{where}.K", K, lo=1)
     if K < c:
-        raise ValueError(f"{where}: K must be an integer >= c (= {c}), the total capacity "
+        raise ValueError(f"{where}.K: must be an integer >= c (= {c}), the total capacity "
                          f"including messages in service, got {K}")
     a = lam / mu
-    p = _state_probs(a, c, K)
-    p_block = p[K]
-    admitted = math.fsum(p[:K])  # 1 - p_K without cancellation
+    if not math.isfinite(a):
+        raise ValueError(f"{where}: lam/mu = {lam:g}/{mu:g} overflows; rescale the time unit")
+    a = max(a, 5e-324)  # lam/mu below the smallest double: an empty queue, still well defined
+    m = K - c
+    L = math.log(a) - math.log(c)
+    lw = np.concatenate([[0.0], np.cumsum(np.log(a / np.arange(1, c + 1, dtype=float)))])
+    lwc = float(lw[c])
+    lS1 = L + _log_geom(L, m) if m >= 1 else -math.inf  # log sum_{j=1}^{m} rho^j
+    Mx = max(float(lw.max()), lwc + lS1)
+    e = np.exp(lw - Mx)
+    tail = math.exp(lwc + lS1 - Mx) if m >= 1 else 0.0
+    Z = math.fsum(e.tolist()) + tail
+    p_block = math.exp(lwc + m * L - Mx) / Z
+    if m == 0:
+        adm = math.fsum(e[:c].tolist())
+    else:
+        adm = math.fsum(e.tolist()) + (math.exp(lwc + L + _log_geom(L, m - 1) - Mx) if m >= 2 else 0.0)
+    admitted = adm / Z  # 1 - p_K without cancellation
+    Eg = _geom_mean(L, m)
+    wG = math.exp(lwc + _log_geom(L, m + 1) - Mx)  # w_c * sum_{j=0}^{m} rho^j, scaled
+    Lq = Eg * wG / Z
+    Lsys = (math.fsum((np.arange(c + 1) * e).tolist()) + c * tail + Eg * wG) / Z
+    P_wait = math.exp(lwc + _log_geom(L, m) - Mx) / adm if m >= 1 else 0.0
     lam_eff = lam * admitted
-    L = math.fsum(n * p[n] for n in range(K + 1))
-    Lq = math.fsum((n - c) * p[n] for n in range(c + 1, K + 1))
-    P_wait = math.fsum(p[c:K]) / admitted
-    model = f"M/M/{c}/{K}"
+    log_pc = lwc - Mx - math.log(Z)
+    probs: tuple[float, ...] = ()
+    if K <= MAX_STORED_STATES:
+        probs = tuple((e / Z).tolist()) + tuple(np.exp(log_pc + np.arange(1, m + 1) * L).tolist())
     return FiniteMetrics(
-        model=model, formula="M/M/1/K" if c == 1 else "M/M/c/K",
-        rho=a / c, L=L, Lq=Lq, W=L / lam_eff, Wq=Lq / lam_eff, throughput=lam_eff,
-        P_wait=P_wait, loss=p_block, c=c, K=K, probs=tuple(p),
-        extras={"p0": p[0], "p_block": p_block, "loss_rate": lam * p_block,
+        model=f"M/M/{c}/{K}", formula="M/M/1/K" if c == 1 else "M/M/c/K",
+        rho=a / c, L=Lsys, Lq=Lq, W=Lsys / lam_eff, Wq=Lq / lam_eff, throughput=lam_eff,
+        P_wait=min(P_wait, 1.0), loss=p_block, c=c, K=K, probs=probs, log_pc=log_pc, log_rho=L, a=a,
+        extras={"p0": math.exp(-Mx) / Z, "p_block": p_block, "loss_rate": lam * p_block,
                 "busy_servers": lam_eff / mu, "carried_utilisation": lam_eff / (c * mu)},
     )
 
@@ -318,8 +391,12 @@ def mmck_drop_head(lam: float, mu: float, c: int, K: int) -> FiniteMetrics:
     arrivals (dropped ones included), which is what Little's law gives here. Cost O((K-c)^2).
     """
     base = _mmck("mmck_drop_head", lam, mu, c, K)
-    lam, mu = float(lam), float(mu)
+    lam, mu, c, K = float(lam), float(mu), base.c, base.K
     p, Kq = base.probs, K - c
+    if Kq > DROP_HEAD_MAX_WAITING:
+        raise ValueError(f"mmck_drop_head.K: K - c = {Kq} waiting places; the tagged-message chain has "
+                         f"(K-c)^2/2 states, so at most {DROP_HEAD_MAX_WAITING} are allowed; mmck gives the "
+                         "loss, throughput, L and Lq (the same for drop-head)")
     deliv0 = math.fsum(p[:c])  # served at once, wait 0
     if Kq == 0:  # no waiting room: whoever finds all busy is lost, as in Erlang B
         P_del, EV, P_waited = deliv0, 0.0, 0.0

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 
 from mqsim.model import validate
-from mqsim.theory.markovian import _erlang_b
-from mqsim.theory.results import QueueMetrics, UnstableError
+from mqsim.theory.markovian import MAX_SERVERS, _erlang_b
+from mqsim.theory.results import QueueMetrics, UnstableError, slack
 
 __all__ = ["mg1", "md1", "kingman", "kingman_bound", "allen_cunneen", "sakasegawa"]
 
@@ -24,7 +24,7 @@ SAKASEGAWA = "Sakasegawa's approximation for G/G/c"
 
 def _rho(where: str, lam: float, mean: float, c: int = 1) -> float:
     rho = lam * mean / c
-    if rho >= 1:
+    if rho >= 1 or slack(lam, mean, c) <= 0:
         expr = "lam*E[S]" if c == 1 else "lam*E[S]/c"
         raise UnstableError.of(where, expr, rho)
     return rho
@@ -42,7 +42,7 @@ def mg1(lam: float, mean: float, scv: float) -> QueueMetrics:
     scv = validate.nonneg("mg1.scv", scv)
     rho = _rho("mg1", lam, mean)
     es2 = mean * mean * (1.0 + scv)
-    Wq = lam * es2 / (2.0 * (1.0 - rho))
+    Wq = rho * (1.0 + scv) / (2.0 * slack(lam, mean)) * mean  # = lam E[S^2] / (2 (1 - rho)), no overflow
     W = Wq + mean
     return QueueMetrics(model="M/G/1", formula="Pollaczek–Khinchine", rho=rho, L=lam * W,
                         Lq=lam * Wq, W=W, Wq=Wq, throughput=lam, P_wait=rho,
@@ -77,7 +77,7 @@ def kingman(lam: float, ca2: float, mean_s: float, cs2: float) -> QueueMetrics:
     """
     lam, ca2, mean_s, cs2 = _gg_args("kingman", lam, ca2, mean_s, cs2)
     rho = _rho("kingman", lam, mean_s)
-    Wq = rho / (1.0 - rho) * (ca2 + cs2) / 2.0 * mean_s
+    Wq = rho / slack(lam, mean_s) * ((ca2 + cs2) / 2.0) * mean_s
     W = Wq + mean_s
     return QueueMetrics(model="GI/G/1", formula=KINGMAN, rho=rho, L=lam * W, Lq=lam * Wq, W=W,
                         Wq=Wq, throughput=lam, P_wait=rho, exact=False,
@@ -89,7 +89,7 @@ def kingman_bound(lam: float, ca2: float, mean_s: float, cs2: float) -> float:
     with var_A = ca2/lam^2 and var_S = cs2*E[S]^2. A different formula from :func:`kingman`."""
     lam, ca2, mean_s, cs2 = _gg_args("kingman_bound", lam, ca2, mean_s, cs2)
     rho = _rho("kingman_bound", lam, mean_s)
-    return lam * (ca2 / lam**2 + cs2 * mean_s**2) / (2.0 * (1.0 - rho))
+    return (ca2 / lam + rho * cs2 * mean_s) / (2.0 * slack(lam, mean_s))
 
 
 def allen_cunneen(lam: float, ca2: float, mean_s: float, cs2: float, c: int) -> QueueMetrics:
@@ -98,12 +98,13 @@ def allen_cunneen(lam: float, ca2: float, mean_s: float, cs2: float, c: int) -> 
     False). ``P_wait`` is C(c, a), itself an approximation outside M/M/c. For c = 1 this is
     Kingman's approximation."""
     lam, ca2, mean_s, cs2 = _gg_args("allen_cunneen", lam, ca2, mean_s, cs2)
-    c = validate.integer("allen_cunneen.c", c, lo=1)
+    c = validate.integer("allen_cunneen.c", c, 1, MAX_SERVERS)
     rho = _rho("allen_cunneen", lam, mean_s, c)
     a = lam * mean_s
     b = _erlang_b(c, a)
-    C = b / (1.0 - rho * (1.0 - b))
-    Wq = C / (c / mean_s - lam) * (ca2 + cs2) / 2.0
+    gap = slack(lam, mean_s, c)  # 1 - rho
+    C = b / (gap + rho * b)
+    Wq = C * mean_s / (c * gap) * ((ca2 + cs2) / 2.0)
     W = Wq + mean_s
     return QueueMetrics(model=f"GI/G/{c}", formula=ALLEN_CUNNEEN, rho=rho, L=lam * W,
                         Lq=lam * Wq, W=W, Wq=Wq, throughput=lam, P_wait=C, exact=False,
@@ -115,9 +116,9 @@ def sakasegawa(lam: float, ca2: float, mean_s: float, cs2: float, c: int) -> Que
     Wq ≈ ((ca2 + cs2)/2) * rho^(sqrt(2(c+1)) - 1)/(c(1-rho)) * E[S]. Not exact even for M/M/c.
     ``P_wait`` is reported as nan (the formula gives none)."""
     lam, ca2, mean_s, cs2 = _gg_args("sakasegawa", lam, ca2, mean_s, cs2)
-    c = validate.integer("sakasegawa.c", c, lo=1)
+    c = validate.integer("sakasegawa.c", c, 1, MAX_SERVERS)
     rho = _rho("sakasegawa", lam, mean_s, c)
-    Wq = (ca2 + cs2) / 2.0 * rho ** (math.sqrt(2.0 * (c + 1)) - 1.0) / (c * (1.0 - rho)) * mean_s
+    Wq = (ca2 + cs2) / 2.0 * rho ** (math.sqrt(2.0 * (c + 1)) - 1.0) / (c * slack(lam, mean_s, c)) * mean_s
     W = Wq + mean_s
     return QueueMetrics(model=f"GI/G/{c}", formula=SAKASEGAWA, rho=rho, L=lam * W, Lq=lam * Wq,
                         W=W, Wq=Wq, throughput=lam, P_wait=math.nan, exact=False,

@@ -21,7 +21,7 @@ import math
 from typing import Sequence
 
 from mqsim.model import validate
-from mqsim.theory.markovian import _erlang_b, mmc
+from mqsim.theory.markovian import MAX_SERVERS, _erlang_b, mmc
 from mqsim.theory.results import QueueMetrics
 
 __all__ = ["np_priority_mg1", "np_priority_mmc", "pr_priority_mg1", "pr_priority_mmc",
@@ -115,7 +115,7 @@ def np_priority_mmc(lams: Sequence[float], mu: float, c: int) -> list[QueueMetri
     """
     lams = _rates("np_priority_mmc", lams)
     mu = validate.positive("np_priority_mmc.mu", mu, "per second")
-    c = validate.integer("np_priority_mmc.c", c, lo=1)
+    c = validate.integer("np_priority_mmc.c", c, 1, MAX_SERVERS)
     a = sum(lams) / mu
     total = a / c
     if total < 1.0:
@@ -176,7 +176,7 @@ def pr_priority_mmc(lams: Sequence[float], mu: float, c: int) -> list[QueueMetri
     """
     lams = _rates("pr_priority_mmc", lams)
     mu = validate.positive("pr_priority_mmc.mu", mu, "per second")
-    c = validate.integer("pr_priority_mmc.c", c, lo=1)
+    c = validate.integer("pr_priority_mmc.c", c, 1, MAX_SERVERS)
     total = sum(lams) / (c * mu)
     x = _served_rates(lams, [1.0 / (c * mu)] * len(lams))
     model = f"M/M/{c}"

@@ -10,7 +10,22 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
-__all__ = ["QueueMetrics", "UnstableError"]
+__all__ = ["QueueMetrics", "UnstableError", "slack", "spare"]
+
+
+def spare(lam: float, mu: float, c: int = 1) -> float:
+    """1 - lam/(c*mu) for rates (per second), exactly rounded (see :func:`slack`)."""
+    from fractions import Fraction
+
+    return float(1 - Fraction(lam) / (Fraction(mu) * c))
+
+
+def slack(lam: float, mean: float, c: int = 1) -> float:
+    """1 - lam*mean/c (the spare capacity 1 - rho), exactly rounded from the float inputs: no
+    cancellation at rho = 1 - 1e-9, where ``1 - lam*mean/c`` in floating point loses 7 digits."""
+    from fractions import Fraction
+
+    return float(1 - Fraction(lam) * Fraction(mean) / c)
 
 
 class UnstableError(ValueError):

@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mqsim.theory.gim1 import gi_m1
-from mqsim.theory.markovian import erlang_b, mmc, mmck, mmck_drop_head
+from mqsim.theory.markovian import DROP_HEAD_MAX_WAITING, erlang_b, mmc, mmck, mmck_drop_head
 from mqsim.theory.mg1 import ALLEN_CUNNEEN, KINGMAN, allen_cunneen, kingman, md1, mg1
 from mqsim.theory.priority import (
     COBHAM,
@@ -227,7 +227,17 @@ def _ok(m: QueueMetrics, reason: str, rho: float, *, exact: bool | None = None,
 # --------------------------------------------------------------------------------------------
 def for_scenario(sc: Any) -> Prediction:
     """The formula that applies to scenario ``sc`` with its metrics, or a clear reason why none
-    does (see the module docstring for the rules). Never raises for a valid scenario."""
+    does (see the module docstring for the rules). Never raises for a valid scenario: a formula
+    that cannot be evaluated at these numbers (say, a rate whose inverse overflows) is reported
+    as not applicable, with the reason."""
+    try:
+        return _for_scenario(sc)
+    except (ValueError, ArithmeticError) as exc:
+        rho = getattr(sc, "utilisation", math.nan)
+        return _na(f"no formula could be evaluated at these numbers ({exc}); simulate it", rho)
+
+
+def _for_scenario(sc: Any) -> Prediction:
     if sc.family == "kafka":
         return _kafka(sc)
     q, cons = sc.queue, sc.consumers
@@ -250,7 +260,8 @@ def for_scenario(sc: Any) -> Prediction:
         return _na("no closed form covers " + ", ".join(beyond) + "; simulate it (mqsim.theory has the building "
                    "blocks: jackson() for pipelines, mm1_ttl() for a per-queue TTL on M/M/1, mmc() with "
                    "lam/(1-p) for requeue with probability p)", rho)
-    cs2 = max(es2 / mean_s**2 - 1.0, 0.0)
+    # scv of the service mixture from each law's own scv (no E[S^2] formed: no overflow at 1e200 s)
+    cs2 = max(math.fsum(r / lam * (d.mean / mean_s) ** 2 * (1.0 + d.scv) for _, _, r, d in mix) - 1.0, 0.0)
     poisson = all(p.is_poisson for p in prods)
     dists = [d for *_, d in mix]
     notes: list[str] = []
@@ -311,6 +322,14 @@ def _arrivals_text(prods: list[Any], poisson: bool) -> str:
         return ("Poisson arrivals" if len(prods) == 1 else
                 f"Poisson arrivals ({len(prods)} Poisson producers superpose to a Poisson stream)")
     return "non-Poisson arrivals"
+
+
+def _drop_head_note(c: int, K: int, pf: int) -> str:
+    why = (f"with drop-head and prefetch {pf} delivered messages wait less and no closed form is given"
+           if pf != 1 else f"the exact drop-head waits (a chain with (K-c)^2/2 states) are computed up to "
+           f"K - c = {DROP_HEAD_MAX_WAITING} waiting places only")
+    return (f"M/M/{c}/{K}: loss p_K, throughput, L and Lq are exact for drop-head too, but W and Wq "
+            f"here are reject-publish's; {why} (exact=False for the waits)")
 
 
 def _fifo(prods, lam, mean_s, cs2, c, K, overflow, pf, rho, poisson, dists, notes, q) -> Prediction:
@@ -377,7 +396,7 @@ def _fifo_markovian(lam, mean_s, exp_mean, c, K, overflow, pf, rho, notes, q, ar
         m = mmck(lam, mu, c, K)
         return _ok(m, _join([arr, share, svc, cap, f"M/M/{c}/{K} with reject-publish: loss "
                              "p_K by PASTA (exact)"] + notes), rho)
-    if pf == 1:
+    if pf == 1 and K - c <= DROP_HEAD_MAX_WAITING:
         m = mmck_drop_head(lam, mu, c, K)
         return _ok(m, _join([arr, share, svc, cap,
                              f"M/M/{c}/{K} with drop-head: the loss probability p_K, throughput "
@@ -410,8 +429,8 @@ def _fifo_renewal(prods, lam, mean_s, cs2, c, K, rho, exp_mean, notes, arr, shar
         model, formula = "GI/M/1", "GI/M/1 (sigma = A*(mu(1-sigma)))"
         if rho >= 1:
             return _unstable(model, formula, True, lam, mean_s, c, rho, [arr_txt])
-        m = gi_m1(prods[0].interarrival, 1.0 / exp_mean)
-        return _ok(m, _join([arr_txt, share, f"exponential service (mean {exp_mean:.6g} s)",
+        exact: QueueMetrics = gi_m1(prods[0].interarrival, 1.0 / exp_mean)
+        return _ok(exact, _join([arr_txt, share, f"exponential service (mean {exp_mean:.6g} s)",
                              "GI/M/1 is exact: sigma solves sigma = A*(mu(1-sigma))"] + notes), rho)
     if c == 1:
         if rho >= 1:
@@ -445,7 +464,7 @@ def _round_robin(sc, prods, mix, lam, mean_s, cs2, c, rho, poisson, dists, notes
         formula = "GI/M/1 (sigma = A*(mu(1-sigma)))"
         if rho >= 1:
             return _unstable(model, formula, True, lam, mean_s, c, rho, [head])
-        m = gi_m1(ia, 1.0 / exp_mean, split=c)
+        m: QueueMetrics = gi_m1(ia, 1.0 / exp_mean, split=c)
         why = (f"each consumer is a GI/M/1 queue whose inter-arrival time is the sum of {c} "
                "inter-arrival times (exact)")
         exact = True

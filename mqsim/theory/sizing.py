@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from mqsim.model import validate
-from mqsim.theory.markovian import _erlang_b, mmc
+from mqsim.theory.markovian import MAX_SERVERS, _erlang_b
 
 __all__ = ["erlang_b_servers", "erlang_b_traffic", "erlang_c_servers", "erlang_c_traffic",
            "mmc_min_servers"]
@@ -48,7 +48,7 @@ def erlang_b_servers(a: float, blocking: float) -> int:
 
 def erlang_b_traffic(c: int, blocking: float) -> float:
     """Offered load a (Erlangs) that ``c`` servers carry at Erlang B blocking ``blocking``."""
-    c = validate.integer("erlang_b_traffic.c", c, lo=1)
+    c = validate.integer("erlang_b_traffic.c", c, 1, MAX_SERVERS)
     target = validate.probability("erlang_b_traffic.blocking", blocking)
     if target <= 0:
         raise ValueError("erlang_b_traffic: blocking must be in (0, 1), got 0")
@@ -72,16 +72,20 @@ def erlang_c_servers(a: float, wait_prob: float) -> int:
     if target <= 0:
         raise ValueError("erlang_c_servers: wait_prob must be in (0, 1), got 0")
     c = math.floor(a) + 1
-    while _erlang_c(c, a) > target:
+    if c > _MAX_C:
+        raise ValueError(f"erlang_c_servers.a: more than {_MAX_C:,} servers needed for {a:g} Erlangs")
+    b = _erlang_b(c, a) if c <= MAX_SERVERS else _erlang_b_big(c, a)
+    while b / (1.0 - a / c * (1.0 - b)) > target:  # Erlang C from Erlang B, one recursion step per c
         c += 1
+        b = a * b / (c + a * b)
         if c > _MAX_C:
-            raise ValueError("erlang_c_servers: more than 10^7 servers needed")
+            raise ValueError(f"erlang_c_servers: more than {_MAX_C:,} servers needed")
     return c
 
 
 def erlang_c_traffic(c: int, wait_prob: float) -> float:
     """Offered load a < c (Erlangs) at which ``c`` servers have Erlang C(c, a) = ``wait_prob``."""
-    c = validate.integer("erlang_c_traffic.c", c, lo=1)
+    c = validate.integer("erlang_c_traffic.c", c, 1, MAX_SERVERS)
     target = validate.probability("erlang_c_traffic.wait_prob", wait_prob)
     if target <= 0:
         raise ValueError("erlang_c_traffic: wait_prob must be in (0, 1), got 0")
@@ -95,9 +99,24 @@ def mmc_min_servers(lam: float, mu: float, t: float, max_prob: float) -> int:
     mu = validate.positive("mmc_min_servers.mu", mu, "per second")
     t = validate.nonneg("mmc_min_servers.t", t, "seconds")
     target = validate.probability("mmc_min_servers.max_prob", max_prob)
-    c = math.floor(lam / mu) + 1
-    while mmc(lam, mu, c).wait_tail(t) > target:
+    a = lam / mu
+    c = math.floor(a) + 1
+    if c > _MAX_C:
+        raise ValueError(f"mmc_min_servers: more than {_MAX_C:,} servers needed for lam/mu = {a:g}")
+    b = _erlang_b(c, a) if c <= MAX_SERVERS else _erlang_b_big(c, a)
+    while True:  # P(Wq > t) = C exp(-(c mu - lam) t), Erlang B advanced one step per c
+        C = b / (1.0 - a / c * (1.0 - b))
+        if C * math.exp(-(c * mu - lam) * t) <= target:
+            return c
         c += 1
+        b = a * b / (c + a * b)
         if c > _MAX_C:
-            raise ValueError("mmc_min_servers: more than 10^7 servers needed")
-    return c
+            raise ValueError(f"mmc_min_servers: more than {_MAX_C:,} servers needed")
+
+
+def _erlang_b_big(c: int, a: float) -> float:
+    """Erlang B for c above MAX_SERVERS, from the recursion (O(c), used once per search)."""
+    b = 1.0
+    for k in range(1, c + 1):
+        b = a * b / (k + a * b)
+    return b

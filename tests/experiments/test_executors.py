@@ -3,7 +3,10 @@ user executor and on a Dask cluster; work units are picklable; bad executors are
 
 from __future__ import annotations
 
+import os
 import pickle
+import subprocess
+import sys
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import pandas as pd
@@ -124,3 +127,38 @@ def test_bad_n_jobs(bad):
     with pytest.raises(ValueError, match="n_jobs"):
         resolve_n_jobs(bad)
     assert resolve_n_jobs(None) >= 1 and resolve_n_jobs(-1) == resolve_n_jobs(None) and resolve_n_jobs(3) == 3
+
+
+# ------------------------------------------------------------------------------------------
+# spawned workers re-import a plain script: one clear error instead of "Nanny failed to start"
+# ------------------------------------------------------------------------------------------
+_SCRIPT_HEAD = ("import mqsim as mq\n"
+                "sc = mq.Scenario(producers=[mq.Producer('p', rate=2.4)],\n"
+                "                 consumers=mq.Consumers(count=3, service=mq.dist.Exponential(mean=1.0)))\n")
+
+
+def _run_script(tmp_path, body: str) -> subprocess.CompletedProcess:
+    script = tmp_path / "experiment.py"
+    script.write_text(_SCRIPT_HEAD + body)
+    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path, env={**os.environ, "MQSIM_PROGRESS": "0"})
+
+
+def test_dask_from_a_plain_script_says_to_add_the_main_guard(tmp_path):
+    r = _run_script(tmp_path, "mq.sweep(sc, {'consumers.count': [3, 4]}, replications=2, horizon=100, "
+                              "executor='dask')\n")
+    assert r.returncode != 0
+    assert r.stderr.count("Traceback") == 1 and "Nanny" not in r.stderr, r.stderr[-3000:]
+    last = r.stderr.strip().splitlines()
+    assert any(line.startswith("RuntimeError: executor='dask'") for line in last)
+    assert 'if __name__ == "__main__":' in r.stderr and "experiment.py, line 4" in r.stderr
+
+
+def test_main_guard_detection(tmp_path):
+    probe = "from mqsim.experiments.executors import unguarded_main_call as u\n"
+    guarded = _run_script(tmp_path, probe + "if __name__ == '__main__':\n    print(u())\n")
+    assert guarded.stdout.strip() == "None", guarded.stderr
+    nested = _run_script(tmp_path, probe + "def main():\n    print(u())\nmain()\n")
+    assert nested.stdout.strip() == "experiment.py, line 7", nested.stderr  # the top-level call
+    inline = subprocess.run([sys.executable, "-c", probe + "print(u())"], capture_output=True, text=True)
+    assert inline.stdout.strip() == "None", inline.stderr

@@ -1,5 +1,5 @@
 """SLO parsing, the per-run tail metrics, and consumer sizing (formula bracket, simulation
-confirmation) on the reference and lognormal examples."""
+confirmation) on the examples/reference.yaml (M/M/3 at lam = 2.4) and lognormal examples."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from mqsim.experiments.sizing import (
 )
 from mqsim.experiments.slo import extra_metric_values, parse_metric, parse_slo
 from tests.stats import ci
+from tests.worked_values import agrees
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 QUIET = {"progress": False}
@@ -92,7 +93,7 @@ def test_formula_value_exact_approximate_and_absent():
     fv = formula_value(sc.with_value("consumers.count", 5), "P(wait > 0.5)")
     assert fv.exact and fv.formula == "Erlang C"
     assert fv.value == pytest.approx(mq.theory.mmc(2.4, 1.0, 5).wait_tail(0.5), rel=1e-12)
-    assert formula_value(sc, "Wq").value == pytest.approx(1.078651685, rel=1e-9)
+    assert agrees(formula_value(sc, "Wq").value, "mmc_2.4_1_3.Wq")
     assert math.isinf(formula_value(sc.with_value("consumers.count", 2), "Wq").value)  # unstable
     logn = mq.load_yaml(str(EXAMPLES / "lognormal.yaml"))
     fa = formula_value(logn.with_value("consumers.count", 5), "p95_wait")
@@ -105,6 +106,7 @@ def test_formula_value_exact_approximate_and_absent():
 # sizing
 # ------------------------------------------------------------------------------------------
 def test_reference_example_needs_five_consumers_and_agrees_with_erlang_c():
+    assert agrees(5, "mmc_2.4_1.min_c_P_Wq_gt_0.5_le_0.05")
     sc = mq.load_yaml(str(EXAMPLES / "reference.yaml"))
     r = size_consumers(sc, "P(wait > 0.5) <= 0.05", seed=1, **QUIET)
     assert isinstance(r, SizingResult)
@@ -148,9 +150,18 @@ def test_no_formula_simulation_still_answers():
 
 def test_unreachable_slo_returns_none_with_a_reason():
     sc = mq.load_yaml(str(EXAMPLES / "reference.yaml"))
-    r = size_consumers(sc, "W <= 0.5", seed=1, horizon=500, max_consumers=5, **QUIET)  # W >= E[S] = 1 s
-    assert r.answer is None and r.formula_answer is None
-    assert "No count up to 5" in r.explanation
+    r = size_consumers(sc, "P(wait > 0.5) <= 0.0001", seed=1, horizon=500, max_consumers=3, **QUIET)
+    assert r.answer is None and r.cannot_be_met == ""
+    assert "No count up to 3" in r.explanation
+
+
+@pytest.mark.parametrize("slo, why", [("W <= 0.5", "W >= 1 s"), ("Wq <= 0", "Erlang C > 0"), ("Wq < 0", "never negative"),
+                                      ("p_wait <= 0", "Erlang C > 0")])
+def test_slo_that_no_count_can_meet_is_answered_at_once(slo, why):
+    sc = mq.load_yaml(str(EXAMPLES / "reference.yaml"))
+    r = size_consumers(sc, slo, seed=1, horizon=500, **QUIET)  # no simulation runs at all
+    assert r.answer is None and r.formula_answer is None and why in r.cannot_be_met
+    assert "cannot be met" in repr(r) and r.evidence.empty
 
 
 def test_loss_slo_on_a_finite_queue_uses_mmck():

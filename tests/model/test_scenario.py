@@ -27,13 +27,13 @@ consumers:
 
 
 def test_yaml_round_trip_and_derived_quantities():
-    sc = mq.load_yaml(YAML)
+    sc = mq.loads_yaml(YAML)
     assert sc.name == "shop" and sc.consumers.count == 3
     assert sc.arrival_rate == pytest.approx(50.0)
     assert sc.producers[1].priority_probs() == pytest.approx({1: 0.8, 9: 0.2})
     assert sc.service_for(1, 1).mean == pytest.approx(0.03)
     assert sc.mean_service == pytest.approx((40 * 0.02 + 10 * 0.03) / 50)
-    assert mq.load_yaml(sc.to_yaml()) == sc
+    assert mq.loads_yaml(sc.to_yaml()) == sc
     assert mq.scenario_from_dict(sc.to_dict()) == sc
     assert sc.with_value("consumers.count", 5).consumers.count == 5
     assert sc.with_value("producers[0].rate", 10).arrival_rate == pytest.approx(20.0)
@@ -106,7 +106,7 @@ def test_bad_input_names_the_field(build, field):
 ])
 def test_bad_yaml_gives_one_clear_error(text, needle):
     with pytest.raises(ValueError) as e:
-        mq.load_yaml(text)
+        mq.loads_yaml(text)
     assert needle in str(e.value)
 
 

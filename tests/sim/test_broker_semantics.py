@@ -10,6 +10,7 @@ import pytest
 import mqsim as mq
 from mqsim.dist import Deterministic, Erlang, Exponential
 from tests.stats import assert_covers
+from tests.worked_values import agrees, value
 
 pytestmark = pytest.mark.slow
 
@@ -21,7 +22,9 @@ def mm(lam, c=1, mu=1.0, queue=None, **consumers):
 
 @pytest.mark.parametrize("lam", [0.9, 1.5])
 def test_queue_ttl_is_mm1_plus_deterministic_patience(lam):
-    """Reference §2.16: 21.9% expire at lam = 0.9, mu = 1, tau = 2; 39.8% when overloaded."""
+    """Per-queue TTL is deterministic patience (Baccelli & Hebuterne 1981): 21.9% expire at
+    lam = 0.9, mu = 1, tau = 2; 39.8% when overloaded (worked values ttl_mm1+D_*)."""
+    assert agrees(mq.theory.mm1_ttl(lam, 1.0, 2.0).loss, f"ttl_mm1+D_{lam}_1_tau2.P_expire")
     th = mq.theory.mm1_ttl(lam, 1.0, 2.0)
     reps = mq.replicate(mm(lam, queue=mq.Queue(ttl=2.0)), n=16, seed=11, horizon=8_000, warmup=500)
     assert_covers(reps, {"loss": th.loss, "throughput": th.throughput, "Wq": th.Wq, "Lq": th.Lq,
@@ -45,18 +48,21 @@ def test_per_message_ttl_lower_of_the_two_wins():
     assert_covers(mq.replicate(sc, n=20, seed=12, horizon=10_000, warmup=500), {"loss": th.loss, "Wq": th.Wq})
 
 
-@pytest.mark.parametrize("overflow,exact_wq", [("reject-publish", 2.194782301), ("drop-head", 1.802038)])
-def test_drop_head_vs_reject_publish_same_loss_different_latency(overflow, exact_wq):
-    """Reference §2.16, M/M/1/6 at lam = 0.9: both lose 10.19%, delivered waits 2.195 vs 1.802."""
+@pytest.mark.parametrize("overflow,key", [("reject-publish", "Wq_reject_publish"), ("drop-head", "Wq_drop_head")])
+def test_drop_head_vs_reject_publish_same_loss_different_latency(overflow, key):
+    """M/M/1/6 at lam = 0.9 (RabbitMQ counts ready messages only: max_length 5 + 1 in flight):
+    both lose 10.19%, delivered waits 2.195 vs 1.802 (worked values overflow_mm1k_0.9_1_6.*)."""
     sc = mm(0.9, queue=mq.Queue(max_length=5, overflow=overflow))
     reps = mq.replicate(sc, n=16, seed=21, horizon=10_000, warmup=500)
-    assert_covers(reps, {"loss": 0.1018665597, "throughput": 0.8083200962, "Wq": exact_wq})
+    assert_covers(reps, {"loss": value("overflow_mm1k_0.9_1_6.P_loss"),
+                         "throughput": value("overflow_mm1k_0.9_1_6.throughput"),
+                         "Wq": value(f"overflow_mm1k_0.9_1_6.{key}")})
 
 
 @pytest.mark.parametrize("requeue", ["head", "tail"])
 def test_nack_requeue_is_bernoulli_feedback(requeue):
     """Requeue with probability p: M/M/1 at lam/(1-p); L and per-message W the same for head
-    and tail reinsertion (reference §3.3)."""
+    and tail reinsertion (Jackson 1957; RabbitMQ's requeue puts a message back at the head)."""
     lam, mu, p = 0.5, 1.0, 0.2
     rho = lam / ((1 - p) * mu)
     reps = mq.replicate(mm(lam, nack=p, requeue=requeue), n=16, seed=31, horizon=10_000, warmup=500)
@@ -113,12 +119,12 @@ def test_tandem_pipeline_matches_jackson():
 
 
 def test_round_robin_push_vs_shared_queue():
-    """Reference §2.16: prefetch 1 shares one queue (M/M/3, Wq 1.0787); unlimited prefetch pushes
-    round-robin, each consumer an E3/M/1 queue (Wq 2.4594)."""
+    """RabbitMQ consumer prefetch: prefetch 1 shares one queue (M/M/3, Wq 1.0787); unlimited
+    prefetch pushes round-robin, each consumer an E3/M/1 queue (Wq 2.4594)."""
     shared = mq.replicate(mm(2.4, c=3, prefetch=1), n=12, seed=71, horizon=8_000, warmup=500)
     pushed = mq.replicate(mm(2.4, c=3, prefetch=0), n=12, seed=71, horizon=8_000, warmup=500)
-    assert_covers(shared, {"Wq": 1.078651685})
-    assert_covers(pushed, {"Wq": 2.459422848})
+    assert_covers(shared, {"Wq": value("dispatch_2.4_1_3.Wq_shared_queue")})
+    assert_covers(pushed, {"Wq": value("dispatch_2.4_1_3.Wq_round_robin")})
 
 
 def test_time_varying_rate_publishes_the_integrated_rate():
@@ -264,12 +270,12 @@ def test_rich_scenario_round_trips_through_yaml(tmp_path):
                                failure=mq.Failure(Exponential(mean=40.0), Erlang(k=2, mean=4.0)), requeue="tail"),
         stages=[mq.Stage("dlq", consumers=mq.Consumers(1)), mq.Stage("audit", queue=mq.Queue(ttl=1.0))],
         routes={"main": {"audit": 0.5}})
-    back = mq.load_yaml(sc.to_yaml())
+    back = mq.loads_yaml(sc.to_yaml())
     assert back == sc
     with pytest.raises(ValueError, match=r"stages\[0\].consumers.failure.repair: missing"):
-        mq.load_yaml("producers: [{rate: 1}]\nstages: [{name: x, consumers: {failure: {time_to_failure: 1}}}]\n")
+        mq.loads_yaml("producers: [{rate: 1}]\nstages: [{name: x, consumers: {failure: {time_to_failure: 1}}}]\n")
     with pytest.raises(ValueError, match="routes"):
-        mq.load_yaml("producers: [{rate: 1}]\nroutes: {main: {nowhere: 1}}\n")
+        mq.loads_yaml("producers: [{rate: 1}]\nroutes: {main: {nowhere: 1}}\n")
     with pytest.raises(ValueError, match="dead_letter"):
         mq.Scenario(producers=[mq.Producer("p", rate=1)], queue=mq.Queue(dead_letter="dlq"))
 

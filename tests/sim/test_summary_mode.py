@@ -46,7 +46,13 @@ def simpy_scenarios(draw):
     consumers = mq.Consumers(draw(st.integers(1, 3)), service=draw(distributions), prefetch=draw(st.integers(0, 3)),
                              nack=draw(st.sampled_from([0.0, 0.2])), failure=failure)
     stages = [mq.Stage("dlq", consumers=mq.Consumers(1, service=dist.Exponential(mean=0.2)))] if dlq else []
-    return mq.Scenario(producers=producers, queue=queue, consumers=consumers, stages=stages)
+    routes = {}
+    if draw(st.booleans()):  # a pipeline: acked messages continue to a next stage (which may dead-letter too)
+        stages.append(mq.Stage("next", queue=mq.Queue(ttl=draw(st.sampled_from([None, 0.5])),
+                                                      dead_letter="dlq" if dlq else None),
+                               consumers=mq.Consumers(1, service=draw(distributions))))
+        routes = {"main": {"next": draw(st.sampled_from([0.5, 1.0]))}}
+    return mq.Scenario(producers=producers, queue=queue, consumers=consumers, stages=stages, routes=routes)
 
 
 @given(sc=simpy_scenarios(), seed=st.integers(0, 2**32))

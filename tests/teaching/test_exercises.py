@@ -1,5 +1,5 @@
-"""mqsim.exercises: canonical parameters and answers match the syllabus and the reference's worked
-values; feedback is right / close / wrong with hints and never leaks the answer; student variants
+"""mqsim.exercises: canonical parameters and answers match the lectures and the worked values of
+tests/data/worked_values.csv; feedback is right / close / wrong with hints and never leaks the answer; student variants
 are reproducible and checked against their own parameters."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 import mqsim as mq
 from mqsim.teaching import exercises as ex
 
-# worked values from shared/reference (independent of the checker's own code path)
+# worked values (tests/data/worked_values.csv), independent of the checker's own code path
 CANONICAL_ANSWERS = {
     "nb01_ex1": 1.0,                                  # saturation: c=3, mu=2, lam=7
     "nb01_ex2": 1.868332032,                          # little.mm1k_4_5_5.L_equals_lam_eff_W
@@ -45,7 +45,7 @@ def _ec_m1_wq(lam, mu, c):
 
 CANONICAL_ANSWERS["nb03_ex1"] = _erlang_c_wq(0.25, 0.1, 3)
 CANONICAL_ANSWERS["nb04_ex2"] = _ec_m1_wq(3.2, 1.0, 4)
-assert abs(_ec_m1_wq(2.4, 1.0, 3) - 2.459422848) < 1e-8  # the reference's dispatch_2.4_1_3 value
+assert abs(_ec_m1_wq(2.4, 1.0, 3) - 2.459422848) < 1e-8  # worked value dispatch_2.4_1_3.Wq_round_robin
 
 
 def test_syllabus_parameters():

@@ -1,5 +1,5 @@
 """mqsim.lessons2 (the helpers of notebooks 05-08), the plots they feed and the exercises nb05-nb08:
-formula columns reproduce the reference's worked values, simulated columns agree with them, and
+formula columns reproduce the worked values (tests/data/worked_values.csv), simulated columns agree with them, and
 the numbers do not depend on the engine."""
 
 from __future__ import annotations

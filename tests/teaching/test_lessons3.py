@@ -1,4 +1,4 @@
-"""mqsim.lessons3 (notebooks 09-12): the formulas it adds against the reference's worked values and
+"""mqsim.lessons3 (notebooks 09-12): the formulas it adds against the worked values (tests/data/worked_values.csv) and
 against mqsim.theory, its simulation helpers against exact results (CIs over seeded replications),
 the capacity-planning lab's plumbing, the exercises of notebooks 09-12 and the new plots."""
 
@@ -17,7 +17,7 @@ from tests.stats import assert_covers
 
 
 # ----------------------------------------------------------------------------------------------
-# Erlang A and TTL mixes (reference §2.16)
+# Erlang A (Garnett et al. 2002) and TTL mixes (Baccelli & Hebuterne 1981)
 # ----------------------------------------------------------------------------------------------
 def test_erlang_a_reference_values():
     """erlangA_2.4_1_3_theta0.5: P(abandon) = 0.11985538, P(wait) = 0.4780467895,
@@ -177,7 +177,7 @@ def test_lunchtime_counts_are_reproducible():
 
 
 # ----------------------------------------------------------------------------------------------
-# Kafka (reference §2.16 and §3.8)
+# Kafka consumer groups (Kafka documentation: consumer groups)
 # ----------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("P,n,expect", [(6, 4, 3.0), (6, 6, 6.0), (6, 8, 6.0), (3, 2, 1.5)])
 def test_kafka_max_rate_is_the_reference_saturation(P, n, expect):

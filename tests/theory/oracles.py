@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-EXACT = 1e-9  # relative tolerance for exact closed forms (reference §2.0)
+EXACT = 1e-9  # relative tolerance for exact closed forms (as tests/worked_values.py)
 
 
 def close(x: float, ref: float, rel: float = EXACT) -> bool:
@@ -15,7 +15,7 @@ def close(x: float, ref: float, rel: float = EXACT) -> bool:
 
 
 def printed(x: float, ref_text: str) -> bool:
-    """Equal at the precision the reference printed ``ref_text`` with (half a unit of its last digit)."""
+    """Equal at the precision ``ref_text`` is printed with (half a unit of its last digit)."""
     decimals = len(ref_text.split(".")[1]) if "." in ref_text else 0
     return abs(x - float(ref_text)) <= 0.5 * 10.0 ** (-decimals) * (1 + 1e-9)
 

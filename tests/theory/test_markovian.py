@@ -1,6 +1,7 @@
 """Markovian queues: M/M/1, M/M/1/K, M/M/c (Erlang C), Erlang B, M/M/c/K, drop-head vs reject-publish.
 
-Each formula is checked against worked values and against an independent computation."""
+Each formula is checked against the worked values of tests/data/worked_values.csv (the literature
+each comes from is cited there) and against an independent computation."""
 
 from __future__ import annotations
 
@@ -11,33 +12,24 @@ import pytest
 
 from mqsim import theory as th
 from mqsim.theory import UnstableError
-from tests.theory.oracles import (
-    close,
-    ctmc_birth_death,
-    erlang_b_direct,
-    erlang_c_direct,
-    erlang_c_logspace,
-    erlang_c_mpmath,
-    printed,
-)
+from tests.theory.oracles import close, ctmc_birth_death, erlang_b_direct, erlang_c_direct, erlang_c_logspace, erlang_c_mpmath
+from tests.worked_values import agrees
 
 
 # --------------------------------------------------------------------------------------------
-# §2.2 M/M/1
+# M/M/1 (Kleinrock 1975, ch. 3)
 # --------------------------------------------------------------------------------------------
 def test_mm1_worked_values():
     m = th.mm1(3, 5)
-    for got, ref in [(m.rho, 0.6), (m.L, 1.5), (m.Lq, 0.9), (m.W, 0.5), (m.Wq, 0.3),
-                     (m.P_wait, 0.6), (m.throughput, 3.0)]:
-        assert close(got, ref)
+    for q in ("rho", "L", "Lq", "W", "Wq", "P_wait", "throughput"):
+        assert agrees(getattr(m, q), f"mm1_3_5.{q}")
     assert m.loss == 0.0 and m.exact and m.stable
-    assert close(m.prob_at_least(5), 0.07776)
-    assert close(m.sojourn_tail(1), 0.1353352832)
-    assert close(m.wait_tail(1), 0.08120116994)
-    for p, ref in [(0.5, 0.3465735903), (0.95, 1.497866137), (0.99, 2.302585093)]:
-        assert close(m.sojourn_quantile(p), ref)
-    for p, ref in [(0.5, 0.0911607784), (0.95, 1.242453325), (0.99, 2.047172281)]:
-        assert close(m.wait_quantile(p), ref)
+    assert agrees(m.prob_at_least(5), "mm1_3_5.P_N_ge_5")
+    assert agrees(m.sojourn_tail(1), "mm1_3_5.P_T_gt_1")
+    assert agrees(m.wait_tail(1), "mm1_3_5.P_Wq_gt_1")
+    for p in (50, 95, 99):
+        assert agrees(m.sojourn_quantile(p / 100), f"mm1_3_5.T_p{p}")
+        assert agrees(m.wait_quantile(p / 100), f"mm1_3_5.Wq_p{p}")
 
 
 def test_mm1_independent_forms():
@@ -74,24 +66,16 @@ def test_mm1_unstable(lam, mu):
 
 
 # --------------------------------------------------------------------------------------------
-# §2.3 M/M/1/K
+# M/M/1/K (Gross et al. 2008, §2.5)
 # --------------------------------------------------------------------------------------------
-MM1K_TABLE = [
-    # lam, mu, K, p0, P_block, throughput, L, Lq, W, Wq
-    (4, 5, 5, 0.2710555989, 0.08881949866, 3.644722005, 1.868332032, 1.139387631, 0.5126130414, 0.3126130414),
-    (6, 5, 5, 0.1007057459, 0.2505881216, 4.496471271, 3.021172376, 2.121878122, 0.6718985164, 0.4718985164),
-    (5, 5, 5, 1 / 6, 1 / 6, 4.166666667, 2.5, 1.666666667, 0.6, 0.4),
-]
-
-
-@pytest.mark.parametrize("row", MM1K_TABLE)
-def test_mm1k_worked_values(row):
-    lam, mu, K, p0, pb, thr, L, Lq, W, Wq = row
+@pytest.mark.parametrize("lam, mu, K", [(4, 5, 5), (6, 5, 5), (5, 5, 5)])  # rho = 0.8, 1.2, 1
+def test_mm1k_worked_values(lam, mu, K):
     m = th.mm1k(lam, mu, K)
-    assert close(m.extras["p0"], p0) and close(m.prob_n(0), p0)
-    assert close(m.loss, pb) and close(m.extras["p_block"], pb)
-    for got, ref in [(m.throughput, thr), (m.L, L), (m.Lq, Lq), (m.W, W), (m.Wq, Wq)]:
-        assert close(got, ref)
+    key = f"mm1k_{lam}_{mu}_{K}"
+    assert agrees(m.extras["p0"], f"{key}.p0") and agrees(m.prob_n(0), f"{key}.p0")
+    assert agrees(m.loss, f"{key}.P_block") and agrees(m.extras["p_block"], f"{key}.P_block")
+    for q in ("throughput", "L", "Lq", "W", "Wq"):
+        assert agrees(getattr(m, q), f"{key}.{q}")
     assert close(m.rho, lam / mu)
     assert close(m.throughput, mu * (1 - m.prob_n(0)))  # lam_eff = mu(1 - p0)
 
@@ -106,23 +90,15 @@ def test_mm1k_closed_form_and_ctmc():
 
 
 # --------------------------------------------------------------------------------------------
-# §2.4 M/M/c (Erlang C) and §2.5 Erlang B
+# M/M/c (Erlang C) and Erlang B (Erlang 1917)
 # --------------------------------------------------------------------------------------------
-MMC_TABLE = [
-    # lam, mu, c, C, Wq, W, Lq, L
-    (0.2, 0.1, 3, 4 / 9, 4.444444444, 14.44444444, 0.8888888889, 2.888888889),
-    (0.2, 0.1, 4, 4 / 23, 0.8695652174, 10.86956522, 0.1739130435, 2.173913043),
-    (2.4, 1, 3, 0.6471910112, 1.078651685, 2.078651685, 2.588764045, 4.988764045),
-]
-
-
-@pytest.mark.parametrize("row", MMC_TABLE)
-def test_mmc_worked_values(row):
-    lam, mu, c, C, Wq, W, Lq, L = row
+@pytest.mark.parametrize("lam, mu, c", [(0.2, 0.1, 3), (0.2, 0.1, 4), (2.4, 1, 3)])  # the Ciw bank; our example
+def test_mmc_worked_values(lam, mu, c):
     m = th.mmc(lam, mu, c)
-    assert close(m.P_wait, C) and close(th.erlang_c(c, lam / mu), C)
-    for got, ref in [(m.Wq, Wq), (m.W, W), (m.Lq, Lq), (m.L, L)]:
-        assert close(got, ref)
+    key = f"mmc_{lam}_{mu}_{c}"
+    assert agrees(m.P_wait, f"{key}.C") and agrees(th.erlang_c(c, lam / mu), f"{key}.C")
+    for q in ("Wq", "W", "Lq", "L"):
+        assert agrees(getattr(m, q), f"{key}.{q}")
     assert m.model == f"M/M/{c}" and m.formula == "Erlang C"
     # independent: direct factorial sums for small c
     assert close(m.P_wait, erlang_c_direct(c, lam / mu), 1e-12)
@@ -131,11 +107,11 @@ def test_mmc_worked_values(row):
 
 def test_mmc_tails_and_percentiles():
     m = th.mmc(2.4, 1, 3)
-    assert close(m.wait_tail(1), 0.3551859577)
-    for p, ref in [(0.9, 3.112452152), (0.95, 4.267697453), (0.99, 6.950093973)]:
-        assert close(m.wait_quantile(p), ref)
-        assert close(m.wait_tail(m.wait_quantile(p)), 1 - p, 1e-12)
-    assert close(m.sojourn_tail(3), 0.2366825971)
+    assert agrees(m.wait_tail(1), "mmc_2.4_1_3.P_Wq_gt_1")
+    for p in (90, 95, 99):
+        assert agrees(m.wait_quantile(p / 100), f"mmc_2.4_1_3.Wq_p{p}")
+        assert close(m.wait_tail(m.wait_quantile(p / 100)), 1 - p / 100, 1e-12)
+    assert agrees(m.sojourn_tail(3), "mmc_2.4_1_3.P_T_gt_3")
     assert m.wait_quantile(0.2) == 0.0  # 1 - C = 0.353 > 0.2
     for p in (0.5, 0.9, 0.99):
         t = m.sojourn_quantile(p)
@@ -171,29 +147,30 @@ def test_call_centre_and_telefonica_examples():
     # 360 calls / 30 min, AHT 4 min = 240 s -> A = 48 E, 55 agents, 15 s target
     lam, mu = 360 / 1800, 1 / 240
     m = th.mmc(lam, mu, 55)
-    assert close(m.P_wait, 0.2387009364)
-    assert close(m.Wq, 8.184032104)
-    assert close(m.service_level(15), 0.8458830922)
-    # Telefonica: 20 E, 120 s holding time
-    assert th.erlang_c_servers(20, 0.15) == 26
-    assert printed(th.erlang_c(26, 20), "0.1434")
-    assert printed(th.erlang_c(30, 20), "0.02495")
-    assert printed(th.erlang_c_traffic(30, 0.15), "23.641")
+    assert agrees(m.P_wait, "callcentre.C")
+    assert agrees(m.Wq, "callcentre.ASA")
+    assert agrees(m.service_level(15), "callcentre.SL_15s")
+    # the Telefonica calculator page: 20 E, 120 s holding time (published at its rounding)
+    assert agrees(th.erlang_c_servers(20, 0.15), "telefonica.min_c_C_le_0.15")
+    assert agrees(th.erlang_c(26, 20), "telefonica.C_26_20") and th.erlang_c(26, 20) <= 0.15 < th.erlang_c(25, 20)
+    assert agrees(th.erlang_c(30, 20), "telefonica.C_30_20")
+    assert agrees(th.erlang_c_traffic(30, 0.15), "telefonica.traffic_30_0.15")
     assert close(th.erlang_c(30, th.erlang_c_traffic(30, 0.15)), 0.15, 1e-12)
-    assert printed(th.mmc(20 / 120, 1 / 120, 26).Wq, "2.868")
+    assert agrees(th.mmc(20 / 120, 1 / 120, 26).Wq, "telefonica.Wq_26_20")
 
 
 def test_capacity_planning_min_servers():
-    assert th.mmc_min_servers(2.4, 1, 0.5, 0.05) == 5
+    assert agrees(th.mmc_min_servers(2.4, 1, 0.5, 0.05), "mmc_2.4_1.min_c_P_Wq_gt_0.5_le_0.05")
     assert th.mmc(2.4, 1, 5).wait_tail(0.5) <= 0.05 < th.mmc(2.4, 1, 4).wait_tail(0.5)
 
 
 def test_erlang_b_worked_values():
-    assert close(th.erlang_b(3, 2), 4 / 19)
-    assert close(th.erlang_b_traffic(15, 0.01), 8.108042797)
-    assert close(th.erlang_b(15, 8.108), 0.009999631943)
-    assert close(th.erlang_b_traffic(10, 0.01), 4.461176858)
-    assert th.erlang_b_servers(50_000 * 0.19 / 60, 0.03) == 168
+    assert agrees(th.erlang_b(3, 2), "erlangb_3_2")
+    assert agrees(th.erlang_b_traffic(15, 0.01), "erlangb_N15_B0.01.traffic_E")
+    assert agrees(th.erlang_b_traffic(15, 0.01), "erlangb_N15_B0.01.traffic_E_published")
+    assert agrees(th.erlang_b(15, 8.108), "erlangb_15_8.108")
+    assert agrees(th.erlang_b_traffic(10, 0.01), "erlangb_N10_B0.01.traffic_E")
+    assert agrees(th.erlang_b_servers(50_000 * 0.19 / 60, 0.03), "erlangb_lines_158.33E_B0.03")
     assert th.erlang_b(168, 158.3333333333) <= 0.03 < th.erlang_b(167, 158.3333333333)
 
 
@@ -235,24 +212,15 @@ def test_mmc_unstable_message():
 
 
 # --------------------------------------------------------------------------------------------
-# §2.6 M/M/c/K
+# M/M/c/K (Gross et al. 2008)
 # --------------------------------------------------------------------------------------------
-MMCK_TABLE = [
-    # lam, mu, c, K, P_block, throughput, loss rate, L, Lq, W, Wq, P(wait|admitted)
-    (1.8, 1, 2, 10, 0.05480733221, 1.701346802, 0.09865319798, 4.281410633, 2.580063831, 2.516483193,
-     1.516483193, 0.7671794771),
-    (2.4, 1, 2, 10, 0.1956288956, 1.930490651, 0.4695093494, 6.816721632, 4.886230981, 3.531082437,
-     2.531082437, 0.9332251374),
-]
-
-
-@pytest.mark.parametrize("row", MMCK_TABLE)
-def test_mmck_worked_values(row):
-    lam, mu, c, K, pb, thr, lr, L, Lq, W, Wq, pw = row
+@pytest.mark.parametrize("lam, mu, c, K", [(1.8, 1, 2, 10), (2.4, 1, 2, 10)])  # rho = 0.9, 1.2
+def test_mmck_worked_values(lam, mu, c, K):
     m = th.mmck(lam, mu, c, K)
-    for got, ref in [(m.loss, pb), (m.throughput, thr), (m.extras["loss_rate"], lr), (m.L, L),
-                     (m.Lq, Lq), (m.W, W), (m.Wq, Wq), (m.P_wait, pw)]:
-        assert close(got, ref)
+    key = f"mmck_{lam}_{mu}_{c}_{K}"
+    for got, q in [(m.loss, "P_block"), (m.throughput, "throughput"), (m.extras["loss_rate"], "loss_rate"),
+                   (m.L, "L"), (m.Lq, "Lq"), (m.W, "W"), (m.Wq, "Wq"), (m.P_wait, "P_wait_admitted")]:
+        assert agrees(got, f"{key}.{q}")
     assert m.model == f"M/M/{c}/{K}"
 
 
@@ -291,17 +259,17 @@ def test_mm1k_is_mmck_with_one_server():
 
 
 # --------------------------------------------------------------------------------------------
-# §2.16 / §3.4 drop-head vs reject-publish
+# drop-head vs reject-publish (RabbitMQ's x-overflow on a length-limited queue)
 # --------------------------------------------------------------------------------------------
 def test_drop_head_vs_reject_publish_worked_values():
     rp = th.mm1k(0.9, 1, 6)
     dh = th.mmck_drop_head(0.9, 1, 1, 6)
     for m in (rp, dh):
-        assert close(m.loss, 0.1018665597) and close(m.throughput, 0.8083200962)
+        assert agrees(m.loss, "overflow_mm1k_0.9_1_6.P_loss") and agrees(m.throughput, "overflow_mm1k_0.9_1_6.throughput")
         assert close(m.L, rp.L, 1e-15) and close(m.Lq, rp.Lq, 1e-15)
-    assert close(rp.Wq, 2.194782301)
-    assert printed(dh.Wq, "1.802038")
-    assert close(dh.extras["P_delivered"], 0.8981334403)
+    assert agrees(rp.Wq, "overflow_mm1k_0.9_1_6.Wq_reject_publish")
+    assert agrees(dh.Wq, "overflow_mm1k_0.9_1_6.Wq_drop_head")
+    assert agrees(dh.extras["P_delivered"], "overflow_mm1k_0.9_1_6.P_delivered_drop_head")
     assert close(dh.W, dh.Wq + 1.0, 1e-15)
 
 

@@ -1,6 +1,7 @@
 """General service and arrivals: M/G/1 (Pollaczek-Khinchine), M/D/1, Kingman, GI/M/1, Allen-Cunneen, Sakasegawa.
 
-Each formula is checked against worked values and against an independent computation."""
+Each formula is checked against the worked values of tests/data/worked_values.csv (the literature
+each comes from is cited there) and against an independent computation."""
 
 from __future__ import annotations
 
@@ -12,17 +13,18 @@ import pytest
 from mqsim import theory as th
 from mqsim.dist import Deterministic, Erlang, Exponential, HyperExponential
 from mqsim.theory import UnstableError
-from tests.theory.oracles import close, printed
+from tests.theory.oracles import close
+from tests.worked_values import agrees
 
 
 # --------------------------------------------------------------------------------------------
-# §2.7 – §2.10 general service
+# general service: Pollaczek (1930), Khintchine (1932), Kingman (1961), GI/M/1, Allen–Cunneen
 # --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("scv, Wq, L", [(1, 4, 4), (0, 2, 2.4), (4, 10, 8.8)])
-def test_mg1_worked_values(scv, Wq, L):
+@pytest.mark.parametrize("scv", [1, 0, 4])
+def test_mg1_worked_values(scv):
     m = th.mg1(0.8, 1.0, scv)
-    assert close(m.Wq, Wq) and close(m.L, L)
-    assert close(m.W, Wq + 1) and close(m.Lq, 0.8 * Wq) and close(m.P_wait, 0.8)
+    assert agrees(m.Wq, f"mg1_0.8_ES1_scv{scv}.Wq") and agrees(m.L, f"mg1_0.8_ES1_scv{scv}.L")
+    assert close(m.W, m.Wq + 1) and close(m.Lq, 0.8 * m.Wq) and close(m.P_wait, 0.8)
     assert m.formula == "Pollaczek–Khinchine" and m.exact
 
 
@@ -40,9 +42,9 @@ def test_mg1_with_scv1_is_mm1():
 
 def test_md1_worked_values():
     m = th.md1(0.8, 1.0)
-    for got, ref in [(m.Wq, 2), (m.W, 3), (m.Lq, 1.6), (m.L, 2.4), (m.extras["p0"], 0.2),
-                     (m.extras["p1"], 0.2451081857)]:
-        assert close(got, ref)
+    for got, q in [(m.Wq, "Wq"), (m.W, "W"), (m.Lq, "Lq"), (m.L, "L"), (m.extras["p0"], "p0"),
+                   (m.extras["p1"], "p1")]:
+        assert agrees(got, f"md1_0.8_1.{q}")
     g = th.mg1(0.8, 1.0, 0.0)
     for f in ("L", "Lq", "W", "Wq"):
         assert close(getattr(m, f), getattr(g, f), 1e-15)
@@ -81,12 +83,12 @@ def test_mg1_unstable():
 
 
 def test_kingman_approximation_and_bound():
-    # rho = 0.8, mu = 1 (§2.9)
-    assert close(th.kingman(0.8, 1, 1, 0).Wq, 2)   # M/D/1 (= P-K)
-    assert close(th.kingman(0.8, 0, 1, 1).Wq, 2)   # D/M/1
-    assert close(th.kingman(0.8, 0.5, 1, 1).Wq, 3)  # E2/M/1
-    assert close(th.kingman_bound(0.8, 0, 1, 1), 2)
-    assert close(th.kingman_bound(0.8, 0.5, 1, 1), 3.5625)
+    # rho = 0.8, mu = 1: the 1961 approximation and the 1962 upper bound
+    assert agrees(th.kingman(0.8, 1, 1, 0).Wq, "kingman_rho0.8.M_D_1")  # = P-K
+    assert agrees(th.kingman(0.8, 0, 1, 1).Wq, "kingman_rho0.8.D_M_1")
+    assert agrees(th.kingman(0.8, 0.5, 1, 1).Wq, "kingman_rho0.8.E2_M_1")
+    assert agrees(th.kingman_bound(0.8, 0, 1, 1), "kingman_bound_rho0.8.D_M_1")
+    assert agrees(th.kingman_bound(0.8, 0.5, 1, 1), "kingman_bound_rho0.8.E2_M_1")
     k = th.kingman(0.8, 0.5, 1, 1)
     assert k.formula == "Kingman's (1961) heavy-traffic approximation for G/G/1"
     assert not k.exact
@@ -96,11 +98,11 @@ def test_kingman_approximation_and_bound():
 
 def test_gi_m1_exact_values():
     d = th.gi_m1(Deterministic(1.25), 1.0)
-    assert printed(d.Wq, "1.69273084")
+    assert agrees(d.Wq, "gim1.D_M_1_rho0.8.Wq")
     e2 = th.gi_m1(Erlang(2, mean=1.25), 1.0)
-    assert close(e2.Wq, 2.843979767)
-    rr = th.gi_m1(Exponential(mean=1 / 2.4), 1.0, split=3)  # §2.16 round-robin, unlimited prefetch
-    assert close(rr.sigma, 0.7109344409) and close(rr.Wq, 2.459422848)
+    assert agrees(e2.Wq, "gim1.E2_M_1_rho0.8.Wq")
+    rr = th.gi_m1(Exponential(mean=1 / 2.4), 1.0, split=3)  # round-robin push, unlimited prefetch
+    assert agrees(rr.sigma, "dispatch_2.4_1_3.sigma_round_robin") and agrees(rr.Wq, "dispatch_2.4_1_3.Wq_round_robin")
     mm = th.gi_m1(Exponential(mean=1 / 3), 5.0)  # M/M/1: sigma = rho
     assert close(mm.sigma, 0.6, 1e-12) and close(mm.Wq, th.mm1(3, 5).Wq, 1e-12)
     assert close(mm.wait_quantile(0.95), th.mm1(3, 5).wait_quantile(0.95), 1e-10)
@@ -123,10 +125,10 @@ def test_gi_m1_unstable():
 
 def test_allen_cunneen_and_sakasegawa():
     ac = th.allen_cunneen(2.4, 1, 1, 1, 3)
-    assert close(ac.Wq, 1.078651685) and close(ac.Wq, th.mmc(2.4, 1, 3).Wq, 1e-12)  # exact for M/M/c
-    assert close(th.allen_cunneen(2.4, 1, 1, 0, 3).Wq, 0.5393258427)
-    assert close(th.sakasegawa(2.4, 1, 1, 1, 3).Wq, 1.108296223)
-    assert close(th.sakasegawa(2.4, 1, 1, 0, 3).Wq, 0.5541481115)
+    assert agrees(ac.Wq, "allen_cunneen.M_M_3") and close(ac.Wq, th.mmc(2.4, 1, 3).Wq, 1e-12)  # exact for M/M/c
+    assert agrees(th.allen_cunneen(2.4, 1, 1, 0, 3).Wq, "allen_cunneen.M_D_3")
+    assert agrees(th.sakasegawa(2.4, 1, 1, 1, 3).Wq, "sakasegawa.M_M_3")
+    assert agrees(th.sakasegawa(2.4, 1, 1, 0, 3).Wq, "sakasegawa.M_D_3")
     assert not ac.exact and "Allen–Cunneen" in ac.formula
     k, a1 = th.kingman(0.7, 0.4, 1.0, 2.0), th.allen_cunneen(0.7, 0.4, 1.0, 2.0, 1)
     assert close(a1.Wq, k.Wq, 1e-12)  # c = 1 is Kingman

@@ -17,6 +17,7 @@ from mqsim.dist import (
 )
 from mqsim.model.scenario import Consumers, Producer, Queue, Scenario
 from tests.theory.oracles import close
+from tests.worked_values import agrees
 
 
 # --------------------------------------------------------------------------------------------
@@ -41,11 +42,11 @@ def test_for_scenario_mmc():
     p = th.for_scenario(_sc([Producer("a", rate=1.2), Producer("b", rate=1.2)], count=3))
     assert p.applies and p.exact and p.stable
     assert p.model == "M/M/3" and p.formula == "Erlang C"
-    assert close(p.metrics.Wq, 1.078651685) and close(p.rho, 0.8)
+    assert agrees(p.metrics.Wq, "mmc_2.4_1_3.Wq") and close(p.rho, 0.8)
     assert "Poisson" in p.reason and "prefetch 1" in p.reason
     _no_negatives(p)
     df = p.to_frame()
-    assert df.loc["all", "Wq"] == pytest.approx(1.078651685)
+    assert agrees(df.loc["all", "Wq"], "mmc_2.4_1_3.Wq")
 
 
 def test_for_scenario_unstable():
@@ -60,9 +61,8 @@ def test_for_scenario_unstable():
 def test_for_scenario_finite_queue(overflow):
     p = th.for_scenario(_sc([Producer("a", rate=0.9)], max_length=5, overflow=overflow))
     assert p.applies and p.exact and p.stable and p.model == "M/M/1/6"
-    assert close(p.metrics.loss, 0.1018665597)  # same loss for both policies
-    ref = 2.194782301 if overflow == "reject-publish" else 1.802038
-    assert p.metrics.Wq == pytest.approx(ref, abs=5e-7)
+    assert agrees(p.metrics.loss, "overflow_mm1k_0.9_1_6.P_loss")  # same loss for both policies
+    assert agrees(p.metrics.Wq, "overflow_mm1k_0.9_1_6.Wq_" + overflow.replace("-", "_"))
     assert "K = 5 + 1 in flight = 6" in p.reason
     if overflow == "drop-head":
         assert "drop-head" in p.reason and "delivered" in p.reason
@@ -70,7 +70,7 @@ def test_for_scenario_finite_queue(overflow):
 
 def test_for_scenario_finite_queue_overloaded_and_multi_consumer():
     p = th.for_scenario(_sc([Producer("a", rate=2.4)], count=2, max_length=8, overflow="reject-publish"))
-    assert p.stable and p.model == "M/M/2/10" and close(p.metrics.loss, 0.1956288956)
+    assert p.stable and p.model == "M/M/2/10" and agrees(p.metrics.loss, "mmck_2.4_1_2_10.P_block")
 
 
 def test_for_scenario_general_service():
@@ -80,7 +80,7 @@ def test_for_scenario_general_service():
     p = th.for_scenario(_sc([Producer("a", rate=0.8)], service=h))
     assert p.model == "M/G/1" and p.exact and close(p.metrics.Wq, 10, 1e-9)
     p = th.for_scenario(_sc([Producer("a", rate=2.4)], count=3, service=Deterministic(1.0)))
-    assert not p.exact and "Allen–Cunneen" in p.formula and close(p.metrics.Wq, 0.5393258427)
+    assert not p.exact and "Allen–Cunneen" in p.formula and agrees(p.metrics.Wq, "allen_cunneen.M_D_3")
     p = th.for_scenario(_sc([Producer("a", rate=0.8)], service=Uniform(0.5, 1.5), max_length=4))
     assert not p.applies and "M/G/1/K" in p.reason and "no closed form" in p.reason
 
@@ -106,7 +106,7 @@ def test_for_scenario_priorities():
     prods = [Producer("hi", rate=0.3, priority=5), Producer("lo", rate=0.5)]
     p = th.for_scenario(_sc(prods, max_priority=10))
     assert p.exact and p.stable and set(p.by_priority) == {5, 0}
-    assert close(p.by_priority[5].Wq, 1.142857143) and close(p.by_priority[0].Wq, 5.714285714)
+    assert agrees(p.by_priority[5].Wq, "np_prio_mg1.Wq_class1") and agrees(p.by_priority[0].Wq, "np_prio_mg1.Wq_class2")
     assert close(p.metrics.Wq, 4.0)
     df = p.to_frame()
     assert list(df.index) == ["priority 5", "priority 0", "all"]
@@ -120,10 +120,10 @@ def test_for_scenario_priorities():
     # M/M/c with a common rate
     mm = th.for_scenario(_sc([Producer("hi", rate=0.6, priority=5), Producer("lo", rate=1.8)], count=3,
                              max_priority=10))
-    assert mm.exact and close(mm.by_priority[5].Wq, 0.2696629213) and close(mm.by_priority[0].Wq, 1.348314607)
+    assert mm.exact and agrees(mm.by_priority[5].Wq, "np_prio_mmc_3.Wq_class1") and agrees(mm.by_priority[0].Wq, "np_prio_mmc_3.Wq_class2")
     # priority mix on one producer
     mix = th.for_scenario(_sc([Producer("a", rate=0.8, priority={5: 0.375, 0: 0.625})], max_priority=10))
-    assert close(mix.by_priority[5].Wq, 1.142857143)
+    assert agrees(mix.by_priority[5].Wq, "np_prio_mg1.Wq_class1")
 
 
 def test_for_scenario_priority_lower_class_unstable():
@@ -147,15 +147,15 @@ def test_for_scenario_prefetch():
     many = th.for_scenario(_sc([Producer("a", rate=2.4)], count=3, prefetch=10))
     assert not many.applies and "prefetch" in many.reason and many.metrics is None
     rr = th.for_scenario(_sc([Producer("a", rate=2.4)], count=3, prefetch=0))
-    assert rr.applies and rr.exact and close(rr.metrics.Wq, 2.459422848)
+    assert rr.applies and rr.exact and agrees(rr.metrics.Wq, "dispatch_2.4_1_3.Wq_round_robin")
     assert "round-robin" in rr.reason and "E3/M/1" in rr.model
     one = th.for_scenario(_sc([Producer("a", rate=0.8)], prefetch=0, max_length=3))
     assert one.model == "M/M/1" and close(one.metrics.Wq, 4.0) and "never" in one.reason
     buf = th.for_scenario(_sc([Producer("a", rate=0.9)], prefetch=3, max_length=3,
                               overflow="reject-publish"))
-    assert buf.model == "M/M/1/6" and buf.exact and close(buf.metrics.loss, 0.1018665597)
+    assert buf.model == "M/M/1/6" and buf.exact and agrees(buf.metrics.loss, "overflow_mm1k_0.9_1_6.P_loss")
     dh = th.for_scenario(_sc([Producer("a", rate=0.9)], prefetch=3, max_length=3))
-    assert dh.applies and not dh.exact and close(dh.metrics.loss, 0.1018665597)
+    assert dh.applies and not dh.exact and agrees(dh.metrics.loss, "overflow_mm1k_0.9_1_6.P_loss")
     pr = th.for_scenario(_sc([Producer("hi", rate=0.3, priority=5), Producer("lo", rate=0.5)],
                              prefetch=2, max_priority=10))
     assert not pr.applies and "prefetch" in pr.reason
@@ -163,7 +163,7 @@ def test_for_scenario_prefetch():
 
 def test_for_scenario_non_poisson():
     p = th.for_scenario(_sc([Producer("a", interarrival=Erlang(2, mean=1.25))]))
-    assert p.exact and p.model == "GI/M/1" and close(p.metrics.Wq, 2.843979767)
+    assert p.exact and p.model == "GI/M/1" and agrees(p.metrics.Wq, "gim1.E2_M_1_rho0.8.Wq")
     p = th.for_scenario(_sc([Producer("a", interarrival=Erlang(2, mean=1.25))], service=Deterministic(1.0)))
     assert not p.exact and "Kingman's (1961)" in p.formula and close(p.metrics.Wq, 0.8 / 0.2 * 0.25)
     p = th.for_scenario(_sc([Producer("a", interarrival=Deterministic(1 / 2.4))], count=3))

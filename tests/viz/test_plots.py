@@ -134,7 +134,7 @@ def test_priority_bars_show_cobham():
     hl = [c for c in ax.collections if c.get_label().startswith("theory")][0]
     ys = [float(seg[0][1]) for seg in hl.get_segments()]
     exact = [m.Wq for m in mq.theory.np_priority_mmc([0.6, 1.8], 1.0, 3)]
-    assert ys == pytest.approx(exact, rel=1e-9)  # 0.2697, 1.3483 (reference §2.12)
+    assert ys == pytest.approx(exact, rel=1e-9)  # 0.2697, 1.3483 (np_prio_mmc_3.* in the worked values)
     assert ax.get_xlabel() == "priority level (higher is delivered first)"
     assert any(t.startswith("simulated (95% CI, n=3)") for t in legend_texts(ax))
 

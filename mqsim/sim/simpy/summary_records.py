@@ -124,11 +124,26 @@ class WindowRecords(Records):
         c = self._col
         t_deliver, t_done = c("t_deliver", 0, hi, float, math.nan), c("t_done", 0, hi, float, math.nan)
         cause, dl = c("cause", 0, hi, np.int8, 0), c("dead_lettered", 0, hi, bool, False)
+        outcome = outcome_codes(t_deliver, t_done, cause, dl)
+        delivered = ~np.isnan(t_deliver)
         self.stats.add(producer=c("producer", 0, hi, np.int64, 0), priority=c("priority", 0, hi, np.int64, 0),
                        node=c("node", 0, hi, np.int64, 0), t_publish=c("t_publish", 0, hi, float, math.nan),
-                       t_start=c("t_start", 0, hi, float, math.nan), t_done=t_done,
-                       outcome=outcome_codes(t_deliver, t_done, cause, dl), prior=c("prior", 0, hi, float, 0.0),
-                       deliveries=c("deliveries", 0, hi, np.int64, 0))
+                       t_start=c("t_start", 0, hi, float, math.nan), t_done=t_done, outcome=outcome,
+                       prior=c("prior", 0, hi, float, 0.0),
+                       deliveries=c("deliveries", 0, hi, np.int64, 0) if "deliveries" in self.window_cols
+                       else delivered.astype(np.int64), **self._lineage(hi, outcome))
+
+    def _lineage(self, hi: int, outcome: np.ndarray) -> dict[str, Any]:
+        """ids, parents and route children of window rows [0, hi) (with stages; else nothing)."""
+        if "parent" not in self.window_cols:
+            return {}
+        base = self.win.base
+        parent = np.asarray(self.window_cols["parent"].local(), dtype=np.int64)  # the whole window
+        child = np.full(hi, -1, dtype=np.int64)
+        rows = np.nonzero((parent >= base) & (parent < base + hi))[0]
+        child[parent[rows] - base] = base + rows  # a copy's parent is in the window while the copy is
+        child[outcome != 0] = -1  # only an acked hop continues (a dropped one's copy is a dead letter)
+        return {"ids": base + np.arange(hi, dtype=np.int64), "parent": parent[:hi], "child": child}
 
     def _feed_attempts(self) -> None:
         a_mid = getattr(self, "a_mid", None)
