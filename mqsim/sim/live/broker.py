@@ -147,6 +147,7 @@ class PrivateBroker:
         self.dist_port, self.epmd_port = free_port(), free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.epmd: subprocess.Popen[bytes] | None = None
+        self.beam_pid: int | None = None  # the Erlang VM (from RABBITMQ_PID_FILE), stopped by PID if need be
         self.started_in = float("nan")
 
     @property
@@ -200,6 +201,8 @@ class PrivateBroker:
             self.stop()
             raise
         self.started_in = time.monotonic() - t0
+        with contextlib.suppress(OSError, ValueError):
+            self.beam_pid = int((self.dir / "node.pid").read_text().split()[0])
         return self
 
     def _await(self, deadline: float) -> None:
@@ -246,6 +249,8 @@ class PrivateBroker:
             with contextlib.suppress(BrokerError, subprocess.TimeoutExpired):
                 self.ctl("shutdown", timeout=timeout)
             _end(self.proc, timeout)
+        if self.beam_pid is not None:
+            _kill_pid(self.beam_pid)
         if self.epmd is not None and self.epmd.poll() is None:
             _end(self.epmd, 5.0, wait_first=False)  # epmd outlives its nodes: stop it by its PID
         self.proc = self.epmd = None
@@ -257,6 +262,21 @@ class PrivateBroker:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _kill_pid(pid: int) -> None:
+    """Terminate, then kill, process ``pid`` if it is still alive (the node's VM outside its group)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.kill(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        for _ in range(50):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
 
 
 def _end(proc: subprocess.Popen[bytes], timeout: float, wait_first: bool = True) -> None:
