@@ -58,16 +58,13 @@ def _points(grid: Mapping[str, Iterable[Any]]) -> tuple[list[str], list[tuple[An
 
 def _warn_unstable(sc0: Any, scs: list[Any], paths: list[str], points: list[tuple[Any, ...]]) -> None:
     """One OverloadWarning for the whole sweep, naming its points without a steady state."""
-    from mqsim.model.overload import OverloadWarning, stability
+    from mqsim.model.overload import stability, warn_overload_text
 
     bad = [", ".join(f"{p}={v!r}" for p, v in zip(paths, pt)) for sc, pt in zip(scs, points) if stability(sc).unstable]
     if bad:
-        import warnings
-
         shown = "; ".join(bad[:5]) + (f"; and {len(bad) - 5} more" if len(bad) > 5 else "")
-        warnings.warn(f"sweep: {len(bad)} of {len(scs)} points of scenario {sc0.name or ''!r} have no steady state "
-                      f"(offered load >= 1 with no length limit; their rows are marked unstable): {shown}",
-                      OverloadWarning, stacklevel=3)
+        warn_overload_text(f"sweep: {len(bad)} of {len(scs)} points of scenario {sc0.name or ''!r} have no steady "
+                           f"state (offered load >= 1 with no length limit; their rows are marked unstable): {shown}")
 
 
 def sweep(scenario: Scenario, grid: Mapping[str, Iterable[Any]], replications: int = 10, seed: int = 0,

@@ -35,6 +35,12 @@ class OverloadWarning(UserWarning):
 warnings.filterwarnings("once", category=OverloadWarning, append=True)
 
 
+def warn_overload_text(message: str) -> None:
+    """Emit an :class:`OverloadWarning` at a fixed location ("mqsim"), so its text is the same
+    wherever the call comes from (a notebook cell's file name changes from run to run)."""
+    warnings.warn_explicit(message, OverloadWarning, "mqsim", 0, module="mqsim")
+
+
 @dataclass(frozen=True)
 class Stability:
     """Which queues of a scenario have no steady state.

@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 from typing import Any
 
-from mqsim.model.overload import OverloadWarning, stability
+from mqsim.model.overload import stability, warn_overload_text
 from mqsim.model.scenario import as_scenario
 from mqsim.model.validate import check_run_window, flag, number, seed as check_seed
-from mqsim.sim.events import EVENT_KINDS
+from mqsim.sim.events import check_handlers
 
 __all__ = ["admit", "DEFAULT_MAX_EVENTS", "BYTES_PER_MESSAGE", "expected_events", "projected_bytes", "available_memory",
            "check_run", "warn_overload", "max_events_limit"]
@@ -146,30 +145,14 @@ def check_run(scenario: Any, horizon: Any, warmup: Any = 0.0, *, records: str = 
     return events
 
 
-def warn_overload(scenario: Any, where: str = "simulate", stacklevel: int = 3) -> bool:
+def warn_overload(scenario: Any, where: str = "simulate") -> bool:
     """Warn (:class:`mqsim.OverloadWarning`) if the scenario has a queue with no steady state;
     returns whether it has one."""
     st = stability(scenario)
     if st.unstable:
         name = f" {scenario.name!r}" if getattr(scenario, "name", "") else ""
-        warnings.warn(f"{where}: scenario{name} has {st.reason()}", OverloadWarning, stacklevel=stacklevel)
+        warn_overload_text(f"{where}: scenario{name} has {st.reason()}")
     return st.unstable
-
-
-def check_handlers(handlers: Any) -> None:
-    """``None`` or ``{kind: callable or list of callables}`` with kinds from :data:`mqsim.EVENT_KINDS`."""
-    if handlers is None:
-        return
-    if not isinstance(handlers, dict):
-        raise ValueError(f"handlers: must be a dict {{kind: callable or list of callables}}, got "
-                         f"{type(handlers).__name__}")
-    for kind, hs in handlers.items():
-        if kind not in EVENT_KINDS:
-            raise ValueError(f"handlers[{kind!r}]: unknown event kind; must be one of {', '.join(EVENT_KINDS)}")
-        for h in (hs if isinstance(hs, (list, tuple)) else [hs]):
-            if not callable(h):
-                raise ValueError(f"handlers[{kind!r}]: must be a callable or a list of callables, got "
-                                 f"{type(h).__name__}")
 
 
 def admit(scenario: Any, horizon: Any, warmup: Any = 0.0, *, records: str = "full", max_events: Any = None,
@@ -182,5 +165,5 @@ def admit(scenario: Any, horizon: Any, warmup: Any = 0.0, *, records: str = "ful
     flag("trace", trace)
     check_handlers(handlers)
     check_run(sc, horizon, warmup, records=records, max_events=max_events, where=where)
-    warn_overload(sc, where, stacklevel=4)
+    warn_overload(sc, where)
     return sc

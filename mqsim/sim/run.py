@@ -30,7 +30,7 @@ from typing import Any, Callable, cast
 from mqsim.model.scenario import Scenario, ScenarioLike
 from mqsim.model.validate import check_run_window, choice
 from mqsim.sim import budget
-from mqsim.sim.events import Event
+from mqsim.sim.events import Event, check_handlers
 from mqsim.sim.records import check_records_mode
 from mqsim.sim.result import Result
 from mqsim.sim.simpy import engine as simpy_engine
@@ -79,7 +79,7 @@ def simulate(scenario: ScenarioLike, horizon: float, warmup: float = 0.0, seed: 
     scenario = budget.admit(scenario, horizon, warmup, records=records, max_events=max_events, seed=seed, trace=trace,
                             handlers=handlers)
     horizon, warmup = check_run_window(horizon, warmup)
-    hooks = simpy_engine.check_handlers(handlers)
+    hooks = check_handlers(handlers)
     sc = cast(Scenario, scenario)
     which = choose_engine(sc, engine, handlers=handlers) if scenario.family == "queue" else "kafka"
     seed = resolve_seed(seed)

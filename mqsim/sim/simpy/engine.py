@@ -49,7 +49,7 @@ import simpy
 
 from mqsim.model.scenario import Scenario
 from mqsim.model.validate import check_run_window
-from mqsim.sim.events import EVENT_KINDS, Event
+from mqsim.sim.events import Event, check_handlers
 from mqsim.sim.records import Records
 from mqsim.sim.result import Result
 from mqsim.sim.simpy.broker import BrokerQueue
@@ -60,24 +60,7 @@ from mqsim.sim.simpy.producers import ProducerProcess
 from mqsim.sim.simpy.restarts import restarts
 from mqsim.sim.streams import resolve_seed
 
-__all__ = ["Simulation", "run", "check_handlers"]
-
-
-def check_handlers(handlers: Any) -> dict[str, list[Callable[[Event], Any]]]:
-    """``{kind: callable or list of callables}`` as ``{kind: [callables]}`` for every kind, validated."""
-    out: dict[str, list[Callable[[Event], Any]]] = {k: [] for k in EVENT_KINDS}
-    if handlers is None:
-        return out
-    if not isinstance(handlers, dict):
-        raise ValueError(f"handlers: must be a mapping {{event kind: callable}}, got {type(handlers).__name__}")
-    for kind, hs in handlers.items():
-        if kind not in out:
-            raise ValueError(f"event kind: must be one of {', '.join(EVENT_KINDS)}; got {kind!r}")
-        for h in (hs if isinstance(hs, (list, tuple)) else [hs]):
-            if not callable(h):
-                raise ValueError(f"handler for {kind!r}: must be callable, got {h!r}")
-            out[kind].append(h)
-    return out
+__all__ = ["Simulation", "run"]
 
 
 class Simulation:
