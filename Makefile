@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 OUT    ?= out
 
-.PHONY: lab test test-browser docs demo bench clean venv
+.PHONY: lab test test-browser test-broker docs demo bench clean venv
 
 venv: $(STAMP)
 
@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mqsim needs Python >= 3.11, found " + sys.version.split()[0])'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[notebooks,test,fast,dask]'
+	$(BIN)/python -m pip install --quiet -e '.[notebooks,test,fast,dask,live]'
 	touch $(STAMP)
 
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -54,6 +54,16 @@ test-browser: $(STAMP) docs
 	  else echo "make test-browser: needs Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
 	$(BIN)/python -m pip install --quiet -e '.[browser]'
 	$(BIN)/python -m pytest -q -p no:cacheprovider browser_tests
+
+# A private RabbitMQ node on loopback (Debian's rabbitmq-server, started and stopped by the tests'
+# fixtures; nothing is left running): the live player against the simulator. About 5 minutes.
+test-broker: $(STAMP)
+	@test -x /usr/lib/rabbitmq/bin/rabbitmq-server || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q rabbitmq-server >/dev/null || { apt-get update -q && apt-get install -y -q rabbitmq-server; }; \
+	  else echo "make test-broker: needs Debian's rabbitmq-server: sudo apt-get install rabbitmq-server" >&2; exit 1; fi; }
+	$(BIN)/python -m pip install --quiet -e '.[live]'
+	@$(BIN)/python -m pytest -q -p no:cacheprovider broker_tests; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test-broker: pytest collected no tests (exit 5)" >&2; exit 1; fi; exit $$rc
 
 demo: $(STAMP)
 	$(BIN)/python -m mqsim.demo examples/reference.yaml --plot $(OUT)/wait_vs_utilisation.png

@@ -23,6 +23,7 @@ from typing import Any
 from mqsim.model import arrivals, dist
 from mqsim.model.kafka import ConsumerGroup, KafkaScenario, Topic
 from mqsim.model.outcomes import ConservationError
+from mqsim.model.restarts import Restarts
 from mqsim.model.overload import OverloadWarning
 from mqsim.model.scenario import Consumers, Failure, Producer, Queue, Scenario, Stage
 from mqsim.model.yaml_io import load_yaml, loads_yaml, scenario_from_dict
@@ -42,14 +43,15 @@ _LAZY_ATTRS = {
     "plot_warmup": "mqsim.viz",
 }
 #: public subpackages, loaded on first use
-_LAZY_MODULES = {"model", "sim", "theory", "analysis", "experiments", "viz", "teaching", "cli", "demo"}
+_LAZY_MODULES = {"model", "sim", "theory", "analysis", "experiments", "viz", "teaching", "cli", "demo", "live"}
 #: old module names (pre-0.2 flat layout): aliases that warn with a DeprecationWarning
 _DEPRECATED_MODULES = {"config", "scenario", "kafka", "records", "streams", "result", "run", "engine", "fast",
                        "metrics", "summary", "compare", "warmup", "experiment", "executors", "progress", "slo",
                        "sizing", "plots", "widgets", "lessons", "lessons2", "lessons3", "exercises"}
 
 __all__ = [
-    "Scenario", "Producer", "Queue", "Consumers", "Failure", "Stage", "KafkaScenario", "Topic", "ConsumerGroup",
+    "Scenario", "Producer", "Queue", "Consumers", "Failure", "Stage", "Restarts", "KafkaScenario", "Topic",
+    "ConsumerGroup",
     "dist", "arrivals", "load_yaml", "loads_yaml", "scenario_from_dict",
     "simulate", "Simulation", "Event", "EVENT_KINDS", "Result", "ConservationError", "OverloadWarning",
     *_LAZY_ATTRS, *sorted(_LAZY_MODULES), "__version__",

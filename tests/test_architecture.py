@@ -22,7 +22,7 @@ PKG = Path(mqsim.__file__).resolve().parent
 #: the layers, bottom first; a module may import its own layer and the ones below it
 LAYERS = ["model", "theory", "analysis", "sim", "experiments", "viz", "teaching"]
 #: top-level modules that sit above every layer (entry points and the public facade)
-TOP = {"mqsim", "mqsim.cli", "mqsim.demo", "mqsim.__main__", "mqsim._compat", "mqsim.dist"}
+TOP = {"mqsim", "mqsim.cli", "mqsim.demo", "mqsim.__main__", "mqsim._compat", "mqsim.dist", "mqsim.live"}
 MAX_FUNCTION_LINES = 100
 MAX_MODULE_LINES = 800
 

@@ -16,8 +16,10 @@ from mqsim.model import arrivals, dist
 from mqsim.model.kafka import ConsumerGroup, KafkaScenario, Topic
 from mqsim.model.outcomes import OUTCOMES, ConservationError
 from mqsim.model.overload import OverloadWarning, stability
+from mqsim.model.restarts import Restarts
 from mqsim.model.scenario import Consumers, Failure, Producer, Queue, Scenario, Stage
 from mqsim.model.yaml_io import load_yaml, loads_yaml, scenario_from_dict
 
-__all__ = ["Scenario", "Producer", "Queue", "Consumers", "Failure", "Stage", "KafkaScenario", "Topic",
-           "ConsumerGroup", "OUTCOMES", "ConservationError", "OverloadWarning", "stability", "load_yaml", "loads_yaml", "scenario_from_dict", "dist", "arrivals"]
+__all__ = ["Scenario", "Producer", "Queue", "Consumers", "Failure", "Stage", "Restarts", "KafkaScenario", "Topic",
+           "ConsumerGroup", "OUTCOMES", "ConservationError", "OverloadWarning", "stability", "load_yaml", "loads_yaml",
+           "scenario_from_dict", "dist", "arrivals"]

@@ -21,9 +21,10 @@ from mqsim.model import validate
 from mqsim.model.dist import Distribution, Exponential
 from mqsim.model.producer import MAX_AMQP_PRIORITY, reroot
 
-__all__ = ["Queue", "Consumers", "Failure", "Stage", "OVERFLOW_POLICIES", "MAIN", "REQUEUE_POSITIONS"]
+__all__ = ["Queue", "Consumers", "Failure", "Stage", "OVERFLOW_POLICIES", "MAIN", "REQUEUE_POSITIONS", "QUEUE_TYPES"]
 
 OVERFLOW_POLICIES = ("drop-head", "reject-publish", "reject-publish-dlx")
+QUEUE_TYPES = ("classic", "quorum")
 
 
 REQUEUE_POSITIONS = ("head", "tail")
@@ -74,6 +75,19 @@ class Queue:
     dead_letter: None, or the name of the stage (see :class:`Stage`) that receives dead-lettered
         messages (expired, rejected, over the delivery limit, dropped by the length limit).
         Without it they are discarded and counted as expired/dropped.
+    type: None, ``"classic"`` or ``"quorum"`` (``x-queue-type``). None means classic, except that a
+        live run (:mod:`mqsim.live`) declares a quorum queue when ``delivery_limit`` is set (RabbitMQ
+        supports ``x-delivery-limit`` on quorum queues only). A quorum queue has no priorities
+        (RabbitMQ refuses ``x-max-priority`` on it), is always durable and keeps every message
+        through a broker restart; with ``reject-publish`` it accepts one message more than
+        ``max_length`` (measured on RabbitMQ 3.10: a limit of 5 accepts 6 ready messages), and the
+        simulator does the same for a quorum queue. The broker checks the limit against a state
+        it updates after each enqueue, so publishes only a few ms apart get further past it
+        (measured: 3 over at 5 ms spacing); the simulator models the settled case.
+    durable: whether the queue survives a broker restart (``durable=True`` in ``queue_declare``).
+        None (default) means False for a classic queue (AMQP's default) and True for a quorum queue.
+        A restart (:class:`mqsim.Restarts`) empties a non-durable queue and keeps the persistent
+        messages (``Producer.persistent``) of a durable classic queue.
     """
 
     max_priority: int | None = None
@@ -82,8 +96,17 @@ class Queue:
     ttl: float | None = None
     delivery_limit: int | None = None
     dead_letter: str | None = None
+    type: str | None = None
+    durable: bool | None = None
 
     def __post_init__(self) -> None:
+        if self.type is not None:
+            validate.choice("queue.type", self.type, QUEUE_TYPES)
+        if self.durable is not None and not isinstance(self.durable, bool):
+            raise ValueError(f"queue.durable: must be true or false, got {self.durable!r}")
+        if self.type == "quorum" and self.durable is False:
+            raise ValueError("queue.durable: a quorum queue is always durable (RabbitMQ refuses a non-durable one); "
+                             "remove durable or set it to true")
         if self.ttl is not None:
             object.__setattr__(self, "ttl", validate.nonneg("queue.ttl", self.ttl, "seconds"))
         if self.delivery_limit is not None:
@@ -96,6 +119,21 @@ class Queue:
         if self.max_length is not None:
             object.__setattr__(self, "max_length", validate.integer("queue.max_length", self.max_length, 0, MAX_LIMIT))
         validate.choice("queue.overflow", self.overflow, OVERFLOW_POLICIES)
+        if self.type == "quorum" and self.max_priority is not None:
+            raise ValueError("queue.max_priority: a quorum queue has no priorities (RabbitMQ refuses x-max-priority "
+                             "on it); use type: classic or remove max_priority")
+
+    @property
+    def queue_type(self) -> str:
+        """The queue type a live run declares: ``type``, or quorum when a delivery limit needs it."""
+        if self.type is not None:
+            return self.type
+        return "quorum" if self.delivery_limit is not None else "classic"
+
+    @property
+    def is_durable(self) -> bool:
+        """Whether the queue survives a broker restart (see ``durable``)."""
+        return self.durable if self.durable is not None else self.queue_type == "quorum"
 
     def effective_priority(self, p: int) -> int:
         """Priority a message published with ``p`` gets in this queue (clipped by max_priority)."""
@@ -104,12 +142,12 @@ class Queue:
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"max_priority": self.max_priority, "max_length": self.max_length,
                              "overflow": self.overflow}
-        for k in ("ttl", "delivery_limit", "dead_letter"):
+        for k in ("ttl", "delivery_limit", "dead_letter", "type", "durable"):
             if getattr(self, k) is not None:
                 d[k] = getattr(self, k)
         return d
 
-    FIELDS = ("max_priority", "max_length", "overflow", "ttl", "delivery_limit", "dead_letter")
+    FIELDS = ("max_priority", "max_length", "overflow", "ttl", "delivery_limit", "dead_letter", "type", "durable")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None, where: str = "queue") -> "Queue":
@@ -141,6 +179,11 @@ class Consumers:
         consumer's unacked messages return to the queue (or are lost with ``auto_ack``).
     requeue: where a nacked or crash-returned message re-enters: ``"head"`` (RabbitMQ) or
         ``"tail"``.
+    dispatch_overhead: seconds (>= 0) from the broker's decision to deliver a message to the
+        moment the consumer starts serving it: network, broker and client time a real broker adds
+        to each delivery (about 1 ms on loopback, see :func:`mqsim.live.calibrate`). With prefetch 1
+        it separates an ack from the next service start; messages already buffered by a larger
+        prefetch window start without it. Default 0 (the ideal queue of the formulas).
     """
 
     count: int = 1
@@ -152,8 +195,12 @@ class Consumers:
     auto_ack: bool = False
     failure: "Failure | None" = None
     requeue: str = "head"
+    dispatch_overhead: float = 0.0
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "dispatch_overhead",
+                           validate.number("consumers.dispatch_overhead", self.dispatch_overhead, lo=0.0, hi=3600.0,
+                                           unit="seconds"))
         object.__setattr__(self, "nack", _prob_map("consumers.nack", self.nack))
         object.__setattr__(self, "reject", _prob_map("consumers.reject", self.reject))
         object.__setattr__(self, "auto_ack", validate.flag("consumers.auto_ack", self.auto_ack))
@@ -193,6 +240,8 @@ class Consumers:
             d["failure"] = self.failure.to_dict()
         if self.requeue != "head":
             d["requeue"] = self.requeue
+        if self.dispatch_overhead:
+            d["dispatch_overhead"] = self.dispatch_overhead
         return d
 
     def outcome_probs(self, producer_name: str, priority: int) -> tuple[float, float]:
@@ -219,9 +268,10 @@ class Consumers:
             return tuple(sorted(v.items(), key=str)) if isinstance(v, Mapping) else v
 
         return hash((self.count, self.service, self.prefetch, frz(self.service_by), frz(self.nack), frz(self.reject),
-                     self.auto_ack, self.failure, self.requeue))
+                     self.auto_ack, self.failure, self.requeue, self.dispatch_overhead))
 
-    FIELDS = ("count", "service", "prefetch", "service_by", "nack", "reject", "auto_ack", "failure", "requeue")
+    FIELDS = ("count", "service", "prefetch", "service_by", "nack", "reject", "auto_ack", "failure", "requeue",
+              "dispatch_overhead")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None, where: str = "consumers") -> "Consumers":

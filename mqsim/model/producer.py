@@ -20,7 +20,8 @@ __all__ = ["Producer", "MAX_AMQP_PRIORITY", "PRODUCER_FIELDS"]
 MAX_AMQP_PRIORITY = 255
 #: largest batch (messages published at one instant)
 MAX_BATCH = 1_000_000
-PRODUCER_FIELDS = ("name", "rate", "interarrival", "priority", "service", "ttl", "batch", "schedule", "trace")
+PRODUCER_FIELDS = ("name", "rate", "interarrival", "priority", "service", "ttl", "batch", "schedule", "trace",
+                   "persistent")
 
 
 def _mix(name: str, value: Any, what: str, lo: int, hi: int) -> Discrete:
@@ -84,6 +85,9 @@ class Producer:
         and the queue's TTL applies.
     batch: messages published together at each arrival instant: an int >= 1 or a size mix
         ``{size: probability}`` (default 1).
+    persistent: publish with ``delivery_mode=2`` (persistent): such a message survives a broker
+        restart on a durable queue (see :class:`mqsim.Restarts`); default False (transient, AMQP's
+        default).
     """
 
     name: str
@@ -95,10 +99,13 @@ class Producer:
     batch: int | Discrete = 1
     schedule: Any = None
     trace: Any = None
+    persistent: bool = False
 
     def __post_init__(self) -> None:
         validate.name("producers.name", self.name)
         where = f"producer {self.name!r}"
+        if not isinstance(self.persistent, bool):
+            raise ValueError(f"{where}.persistent: must be true or false, got {self.persistent!r}")
         given = [k for k in ("rate", "interarrival", "schedule", "trace") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(f"{where}: give exactly one of rate (messages/s, > 0), interarrival (a distribution), "
@@ -180,6 +187,8 @@ class Producer:
             d["ttl"] = self.ttl
         if self.batch != 1:
             d["batch"] = self.batch.to_dict() if isinstance(self.batch, Discrete) else self.batch
+        if self.persistent:
+            d["persistent"] = True
         return d
 
     @classmethod

@@ -18,9 +18,10 @@ from mqsim.model.broker import MAIN, OVERFLOW_POLICIES, Consumers, Failure, Queu
 from mqsim.model.dist import Distribution
 from mqsim.model.paths import set_path
 from mqsim.model.producer import Producer
+from mqsim.model.restarts import Restarts
 
-__all__ = ["Scenario", "ScenarioLike", "Producer", "Queue", "Consumers", "Failure", "Stage", "OVERFLOW_POLICIES",
-           "MAIN", "producers_from_data", "as_scenario"]
+__all__ = ["Scenario", "ScenarioLike", "Producer", "Queue", "Consumers", "Failure", "Stage", "Restarts",
+           "OVERFLOW_POLICIES", "MAIN", "producers_from_data", "as_scenario"]
 
 
 @runtime_checkable
@@ -87,7 +88,11 @@ def _check_producer_keys(cons: Consumers, where: str, names: list[str]) -> None:
 
 @dataclass(frozen=True)
 class Scenario:
-    """Producers → one queue → consumers. Pure data; see the module docstring for semantics."""
+    """Producers → one queue → consumers. Pure data; see the module docstring for semantics.
+
+    ``restarts`` (None or :class:`mqsim.Restarts`): failures of the broker itself; what survives
+    them depends on ``Queue.durable`` / ``Queue.type`` and ``Producer.persistent``.
+    """
 
     family: ClassVar[str] = "queue"
 
@@ -97,8 +102,13 @@ class Scenario:
     name: str = ""
     stages: Sequence[Stage] = ()
     routes: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    restarts: Restarts | None = None
 
     def __post_init__(self) -> None:
+        if self.restarts is not None and not isinstance(self.restarts, Restarts):
+            if not isinstance(self.restarts, Mapping):
+                raise ValueError("restarts: expected {times: [seconds], every: distribution, downtime: seconds}")
+            object.__setattr__(self, "restarts", Restarts.from_dict(self.restarts))
         if isinstance(self.producers, Producer):
             prods: tuple[Any, ...] = (self.producers,)
         else:
@@ -177,7 +187,8 @@ class Scenario:
         acknowledgement failures, no crashes (what the queueing formulas and the fast engine cover)."""
         q, c = self.queue, self.consumers
         return (not self.stages and all(p.renewal and p.ttl is None for p in self.producers) and q.ttl is None
-                and q.delivery_limit is None and not c.has_outcomes and c.failure is None and not c.auto_ack)
+                and q.delivery_limit is None and not c.has_outcomes and c.failure is None and not c.auto_ack
+                and self.restarts is None and not c.dispatch_overhead)
 
     # ----- derived quantities -------------------------------------------------------------
     @property
@@ -239,9 +250,11 @@ class Scenario:
             d["stages"] = [st.to_dict() for st in self.stages]
         if self.routes:
             d["routes"] = {k: dict(v) for k, v in self.routes.items()}
+        if self.restarts is not None:
+            d["restarts"] = self.restarts.to_dict()
         return d
 
-    FIELDS = ("producers", "queue", "consumers", "name", "stages", "routes")
+    FIELDS = ("producers", "queue", "consumers", "name", "stages", "routes", "restarts")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Scenario":
@@ -254,7 +267,8 @@ class Scenario:
         return cls(producers=producers_from_data(data.get("producers")),
                    queue=Queue.from_dict(data.get("queue")), consumers=Consumers.from_dict(data.get("consumers")),
                    name=validate.name("name", data.get("name"), empty=True), routes={} if routes is None else routes,
-                   stages=[Stage.from_dict(st, f"stages[{i}]") for i, st in enumerate(stages)])
+                   stages=[Stage.from_dict(st, f"stages[{i}]") for i, st in enumerate(stages)],
+                   restarts=Restarts.from_dict(data["restarts"]) if data.get("restarts") is not None else None)
 
     def to_yaml(self) -> str:
         import yaml

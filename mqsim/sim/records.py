@@ -82,6 +82,7 @@ def optional_columns(scenario: Any) -> set[str]:
     stages = bool(getattr(scenario, "stages", ()))
     nodes = [scenario.node(k) for k in range(len(getattr(scenario, "node_names", ("main",))))]
     redeliver = any(c.has_outcomes or c.failure is not None for _, c in nodes if hasattr(c, "has_outcomes"))
+    redeliver = redeliver or getattr(scenario, "restarts", None) is not None
     mixes = any(not isinstance(p.priority, int) or p.trace is not None for p in scenario.producers)
     out = set()
     if stages:

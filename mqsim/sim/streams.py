@@ -20,6 +20,9 @@ key                    stream
                        of messages from producer ``i``, class ``c``
 ``(8, k, j, 0|1)``     time to failure (0) and repair time (1) of consumer ``j`` of queue ``k``
 ``(9, k)``             routing uniforms after acks at queue ``k`` (pipelines)
+``(10, 0|1)``          broker restarts: up-time between restarts (0) and downtime (1)
+``(11, k, m)``         the live player's own draws for message ``m`` at queue ``k`` where the
+                       simulator's path has no value (see :mod:`mqsim.sim.live.plan`)
 =====================  =====================================================
 
 A message's service requirement is drawn when it is published, from its class's stream, so
@@ -36,11 +39,11 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-__all__ = ["BLOCK", "ARRIVAL", "PRIORITY", "SERVICE", "CONSUMER", "THINNING", "BATCH", "REDELIVERY", "STAGE_SERVICE", "FAILURE",
-           "ROUTE", "make_rng", "Stream", "draws", "resolve_seed"]
+__all__ = ["BLOCK", "ARRIVAL", "PRIORITY", "SERVICE", "CONSUMER", "THINNING", "BATCH", "REDELIVERY", "STAGE_SERVICE",
+           "FAILURE", "ROUTE", "RESTART", "LIVE", "make_rng", "Stream", "draws", "resolve_seed"]
 
 BLOCK = 1024
-ARRIVAL, PRIORITY, SERVICE, CONSUMER, THINNING, BATCH, REDELIVERY, STAGE_SERVICE, FAILURE, ROUTE = range(10)
+ARRIVAL, PRIORITY, SERVICE, CONSUMER, THINNING, BATCH, REDELIVERY, STAGE_SERVICE, FAILURE, ROUTE, RESTART, LIVE = range(12)
 
 
 def resolve_seed(seed: int | np.random.SeedSequence | None) -> int:

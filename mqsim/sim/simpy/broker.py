@@ -39,7 +39,7 @@ class BrokerQueue:
 
     __slots__ = ("net", "env", "rec", "k", "queue", "cons_cfg", "consumers", "avail", "ready", "level_of", "state",
                  "prefetch", "refill", "max_length", "reject", "reject_dlx", "to_head", "limit", "queue_ttl",
-                 "dl_target", "routes", "route_u", "ttl_heap", "timers", "probs", "services", "redraws",
+                 "dl_target", "routes", "route_u", "ttl_heap", "timers", "probs", "services", "redraws", "reject_at",
                  "snapshot", "on_publish", "on_deliver", "on_ack", "fast_ack", "c_cause", "c_dead", "c_deliver",
                  "c_consumer", "c_deliveries")
 
@@ -55,6 +55,8 @@ class BrokerQueue:
         self.max_length = queue.max_length
         self.reject = queue.overflow != "drop-head"
         self.reject_dlx = queue.overflow == "reject-publish-dlx"
+        # a quorum queue refuses a publish only once it is *over* the limit (RabbitMQ 3.10: 5 -> 6 accepted)
+        self.reject_at = (queue.max_length + (queue.queue_type == "quorum")) if queue.max_length is not None else 0
         self.to_head = cons.requeue == "head"
         self.limit = queue.delivery_limit
         self.queue_ttl = queue.ttl if queue.ttl is not None else math.inf
@@ -66,8 +68,7 @@ class BrokerQueue:
             self.level_of: dict[int, int] = {}
             self.ready: list[deque[int]] = [deque()]
         else:
-            used = sorted({queue.effective_priority(p) for pr in sc.producers for p in pr.priority_levels},
-                          reverse=True)
+            used = sorted({queue.effective_priority(p) for pr in sc.producers for p in _levels(pr)}, reverse=True)
             self.level_of = {p: lv for lv, p in enumerate(used)}
             self.ready = [deque() for _ in used]
         self.state = net.rec.node_state(k)
@@ -198,7 +199,7 @@ class BrokerQueue:
         st = self.state
         if self.avail:  # invariant: a free slot means nothing is ready
             self.deliver(mid)
-        elif self.max_length is not None and self.reject and st[0] >= self.max_length:
+        elif self.max_length is not None and self.reject and st[0] >= self.reject_at:
             self.settle_drop(mid, REJECT_PUBLISH)
         else:
             ttl = self.queue_ttl if self.queue_ttl < msg_ttl else msg_ttl
@@ -209,7 +210,7 @@ class BrokerQueue:
                 st[0] += 1
             else:
                 self.enqueue(mid, level, self.env._now + ttl)
-            if ttl > 0 and self.max_length is not None and st[0] > self.max_length:  # drop-head
+            if ttl > 0 and self.max_length is not None and st[0] > self.max_length and not self.reject:  # drop-head
                 st[0] -= 1
                 self.settle_drop(self.take_head(), DROP_HEAD)
         if self.snapshot is not None:
@@ -346,14 +347,24 @@ class BrokerQueue:
                 self.net.emit("drop", mid, "lost")
 
     def repair(self, cn: "Consumer") -> None:
-        """Consumer ``cn`` is back: it rejoins the round-robin ring with an empty window."""
+        """Consumer ``cn`` is back: it rejoins the round-robin ring with an empty window (when the
+        broker is back, if a restart has it down)."""
         cn.down = False
+        if self.net.down:  # it reconnects when the broker is back (restarts.broker_up)
+            return
         self.avail.append(cn.idx)
         if self.net.hooks["repair"]:
             self.net.emit_consumer("repair", cn.idx, self.k)
         self.dispatch()
         if self.snapshot is not None:
             self.snapshot()
+
+
+def _levels(producer: Any) -> tuple[int, ...]:
+    """Every priority a producer publishes with: its levels, and a trace's own priorities."""
+    trace = producer.trace
+    extra = tuple(trace.priorities) if trace is not None and trace.priorities is not None else ()
+    return (*producer.priority_levels, *extra)
 
 
 def _uniform(rng: Any, n: int) -> Any:

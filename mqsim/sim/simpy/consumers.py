@@ -5,6 +5,10 @@ consumer's buffer (its prefetch window); the consumer serves them one at a time,
 each for the message's service requirement, then settles it (ack, or nack/reject) through the
 broker, which refills free slots. With an empty buffer the consumer waits for a wake-up event
 that the next delivery triggers (processed at the same instant, in event-list order).
+
+With ``Consumers.dispatch_overhead`` > 0 a delivery reaches the consumer that many seconds after
+the broker sent it (``t_deliver``): the consumer starts it no earlier (``t_start``). A message
+that was already in the buffer when the previous one finished starts at once.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ class Consumer:
         fast_ack, dispatch, snapshot = broker.fast_ack, broker.dispatch, broker.snapshot
         buf, timeout, event = self.buf, env.timeout, env.event
         popleft, j, refill = buf.popleft, self.idx, broker.refill
+        overhead, t_deliver = broker.cons_cfg.dispatch_overhead, rec.t_deliver
         self.u_next = broker.consumer_stream(j)
         while True:
             if not buf:
@@ -53,6 +58,11 @@ class Consumer:
                 self.wake = wake = event()
                 yield wake
                 continue
+            if overhead:  # the delivery reaches the consumer `overhead` s after the broker sent it
+                due = t_deliver[buf[0]] + overhead
+                if due > env._now + 1e-12:
+                    yield timeout(due - env._now)
+                    continue  # look again: a crash or a restart may have emptied the buffer meanwhile
             mid = popleft()
             t_start[mid] = start = env._now
             self.current = mid

@@ -20,7 +20,8 @@ The model, one class per entity (read them in this order):
 Event order (what another engine must mirror to reproduce a sample path exactly):
 
 * Processes start at t = 0 in this order: producers ``0..P-1``, then the consumers of node 0,
-  1, ... in index order, then (if configured) one failure process per consumer in the same order.
+  1, ... in index order, then (if configured) one failure process per consumer in the same order,
+  then (if configured) the broker's restart process (:mod:`~mqsim.sim.simpy.restarts`).
 * Producer ``i`` loops: wait one inter-arrival, then publish one message, or a batch of
   messages (priority, class and service requirement drawn from its class streams, see
   :mod:`mqsim.sim.streams`). Time-varying rates thin candidate arrivals at the peak rate.
@@ -56,6 +57,7 @@ from mqsim.sim.simpy.consumers import Consumer
 from mqsim.sim.simpy.failures import failures
 from mqsim.sim.simpy.network import Network
 from mqsim.sim.simpy.producers import ProducerProcess
+from mqsim.sim.simpy.restarts import restarts
 from mqsim.sim.streams import resolve_seed
 
 __all__ = ["Simulation", "run"]
@@ -110,6 +112,8 @@ def run(scenario: Scenario, seed: int, horizon: float, handlers: dict[str, list[
         if q.cons_cfg.failure is not None:
             for cn in q.consumers:
                 env.process(failures(q, cn))
+    if scenario.restarts is not None:
+        env.process(restarts(net))
     env.run(until=horizon)
     rec.trim()
     rec.n_acked = sum(cn.acked for q in net.queues for cn in q.consumers)

@@ -29,7 +29,7 @@ __all__ = ["Network"]
 class Network:
     """The shared state of one run: environment, scenario, records, queues and hooks."""
 
-    __slots__ = ("env", "scenario", "seed", "rec", "queues", "hooks", "names", "node_names")
+    __slots__ = ("env", "scenario", "seed", "rec", "queues", "hooks", "names", "node_names", "down")
 
     def __init__(self, env: simpy.Environment, scenario: Scenario, seed: int, rec: Records,
                  handlers: dict[str, list[Callable[[Event], Any]]]):
@@ -41,6 +41,7 @@ class Network:
         self.hooks = {k: list(handlers.get(k, ())) for k in EVENT_KINDS}
         self.names = [p.name for p in scenario.producers]
         self.node_names = scenario.node_names
+        self.down = False  # the broker itself is down (a restart, see mqsim.sim.simpy.restarts)
 
     # ---- event hooks ------------------------------------------------------------------------
     def emit(self, kind: str, mid: int, cause: str = "", consumer: int | None = None) -> None:

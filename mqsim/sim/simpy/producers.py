@@ -17,6 +17,7 @@ import simpy
 
 from mqsim.model.dist import Discrete
 from mqsim.model.producer import Producer
+from mqsim.sim.simpy.restarts import guarded_publish
 from mqsim.sim.streams import ARRIVAL, BATCH, PRIORITY, SERVICE, THINNING, Stream, make_rng
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -79,6 +80,13 @@ class ProducerProcess:
         self.msg_ttl = p.ttl if p.ttl is not None else math.inf
         self.gap = gap_source(p, seed, i)
 
+    def publisher(self) -> Callable[[int, int, float], None]:
+        """The main queue's ``publish`` (refusing publishes while the broker is down, if it restarts)."""
+        main = self.net.queues[0]
+        if self.net.scenario.restarts is None:
+            return main.publish
+        return guarded_publish(main)
+
     def run(self) -> Generator[simpy.Event, Any, None]:
         """The producer's process (the common case, one message of one class per arrival, gets a
         tight loop of its own; :meth:`_general` does everything, that case included)."""
@@ -89,7 +97,7 @@ class ProducerProcess:
     def _one_class(self) -> Generator[simpy.Event, Any, None]:
         """One message per arrival, one class: the common case, kept tight."""
         env, rec, i = self.net.env, self.net.rec, self.i
-        timeout, gap, publish = env.timeout, self.gap, self.net.queues[0].publish
+        timeout, gap, publish = env.timeout, self.gap, self.publisher()
         eff, level, svc, ttl = self.eff_of[0], self.level_of[0], self.svc[0], self.msg_ttl
         t_publish = rec.t_publish
         pub, prod, prio, service = t_publish.append, rec.producer.append, rec.priority.append, rec.service.append
@@ -114,7 +122,7 @@ class ProducerProcess:
     def _general(self) -> Generator[simpy.Event, Any, None]:
         """Any producer: a priority mix, batches, trace replay; any number of messages per arrival."""
         env, rec = self.net.env, self.net.rec
-        timeout, gap, publish = env.timeout, self.gap, self.net.queues[0].publish
+        timeout, gap, publish = env.timeout, self.gap, self.publisher()
         n_pub = 0
         while True:
             try:
