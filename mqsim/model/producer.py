@@ -161,6 +161,12 @@ class Producer:
     def priority_levels(self) -> tuple[int, ...]:
         return self.priority.values if isinstance(self.priority, Discrete) else (self.priority,)
 
+    @property
+    def published_priorities(self) -> tuple[int, ...]:
+        """Every priority this producer publishes with: its levels, and a replayed trace's own."""
+        extra = tuple(self.trace.priorities) if self.trace is not None and self.trace.priorities is not None else ()
+        return (*self.priority_levels, *extra)
+
     def priority_probs(self) -> dict[int, float]:
         """{priority: probability} as published (before any clipping by the queue)."""
         if isinstance(self.priority, Discrete):

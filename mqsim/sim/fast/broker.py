@@ -77,6 +77,7 @@ from mqsim.sim.fast.layout import (
     NC_DL,
     NC_LIMIT,
     NC_MAXLEN,
+    NC_REJECT_AT,
     NC_NR,
     NC_PREFETCH,
     NC_R0,
@@ -212,7 +213,7 @@ def publish_one(S, now, k, mid, level, msg_ttl):  # pragma: no cover - compiled
         deliver(S, now, k, mid)
         return -1
     maxlen = nc[k, NC_MAXLEN]
-    if maxlen >= 0 and nc[k, NC_REJECT] != 0 and st[k, NS_READY] >= maxlen:
+    if maxlen >= 0 and nc[k, NC_REJECT] != 0 and st[k, NS_READY] >= nc[k, NC_REJECT_AT]:
         return drop(S, now, k, mid, np.int64(REJECT_PUBLISH))
     qt = S.node_ttl[k]
     ttl = qt if qt < msg_ttl else msg_ttl
@@ -223,7 +224,7 @@ def publish_one(S, now, k, mid, level, msg_ttl):  # pragma: no cover - compiled
         st[k, NS_READY] += 1
     else:
         enqueue(S, now, k, mid, level, now + ttl, False)
-    if maxlen >= 0 and st[k, NS_READY] > maxlen:  # drop-head
+    if maxlen >= 0 and st[k, NS_READY] > maxlen and nc[k, NC_REJECT] == 0:  # drop-head
         st[k, NS_READY] -= 1
         return drop(S, now, k, take_head(S, k), np.int64(DROP_HEAD))
     return -1

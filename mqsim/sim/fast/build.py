@@ -57,7 +57,7 @@ def _levels(sc: Scenario, t: Tables) -> np.ndarray:
             t.level_of.append({})
             n = 1
         else:
-            used = sorted({q.effective_priority(p) for pr in sc.producers for p in pr.priority_levels}, reverse=True)
+            used = sorted({q.effective_priority(p) for pr in sc.producers for p in pr.published_priorities}, reverse=True)
             t.level_of.append({p: lv for lv, p in enumerate(used)})
             n = len(used)
         lv0[k] = total
@@ -108,6 +108,8 @@ def _node_tables(sc: Scenario, t: Tables, seed: int, lv0: np.ndarray) -> None:
         nc[k, L.NC_MAXLEN] = -1 if q.max_length is None else q.max_length
         nc[k, L.NC_REJECT] = q.overflow != "drop-head"
         nc[k, L.NC_REJECT_DLX] = q.overflow == "reject-publish-dlx"
+        # a quorum queue refuses a publish only once it is over the limit (as BrokerQueue.reject_at)
+        nc[k, L.NC_REJECT_AT] = 0 if q.max_length is None else q.max_length + (q.queue_type == "quorum")
         nc[k, L.NC_TO_HEAD] = cons.requeue == "head"
         nc[k, L.NC_LIMIT] = -1 if q.delivery_limit is None else q.delivery_limit
         nc[k, L.NC_DL] = dl[k]

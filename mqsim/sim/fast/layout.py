@@ -54,7 +54,7 @@ State = namedtuple("State", STATE_FIELDS)  # type: ignore[misc]
 # ---- static tables ----------------------------------------------------------------------
 # node_cfg columns
 (NC_COUNT, NC_C0, NC_PREFETCH, NC_REFILL, NC_MAXLEN, NC_REJECT, NC_REJECT_DLX, NC_TO_HEAD, NC_LIMIT, NC_DL,
- NC_LV0, NC_NLV, NC_AUTOACK, NC_ROUTE_S, NC_R0, NC_NR, N_NC) = range(17)
+ NC_LV0, NC_NLV, NC_AUTOACK, NC_ROUTE_S, NC_R0, NC_NR, NC_REJECT_AT, N_NC) = range(18)
 # prod_cfg columns: gap stream, priority-mix stream, batch-size stream, fixed batch size, trace
 # priority and service streams, first service stream (classes follow), number of classes,
 # largest batch

@@ -68,7 +68,7 @@ class BrokerQueue:
             self.level_of: dict[int, int] = {}
             self.ready: list[deque[int]] = [deque()]
         else:
-            used = sorted({queue.effective_priority(p) for pr in sc.producers for p in _levels(pr)}, reverse=True)
+            used = sorted({queue.effective_priority(p) for pr in sc.producers for p in pr.published_priorities}, reverse=True)
             self.level_of = {p: lv for lv, p in enumerate(used)}
             self.ready = [deque() for _ in used]
         self.state = net.rec.node_state(k)
@@ -358,13 +358,6 @@ class BrokerQueue:
         self.dispatch()
         if self.snapshot is not None:
             self.snapshot()
-
-
-def _levels(producer: Any) -> tuple[int, ...]:
-    """Every priority a producer publishes with: its levels, and a trace's own priorities."""
-    trace = producer.trace
-    extra = tuple(trace.priorities) if trace is not None and trace.priorities is not None else ()
-    return (*producer.priority_levels, *extra)
 
 
 def _uniform(rng: Any, n: int) -> Any:
