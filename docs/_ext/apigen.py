@@ -32,6 +32,7 @@ PAGES: list[tuple[str, str, str]] = [
     ("mqsim.analysis", "mqsim.analysis", "Statistics: metrics, confidence intervals, warm-up (``mq.analysis``)"),
     ("mqsim.sim", "mqsim.sim", "The simulation engines and their results"),
     ("mqsim.experiments", "mqsim.experiments", "Replications, sweeps, sizing and SLOs (``mq.experiments``)"),
+    ("mqsim.live", "mqsim.live", "The simulation beside a real RabbitMQ broker (``mq.live``, needs pika)"),
     ("mqsim.viz", "mqsim.viz", "Figures: simulation beside theory (``mq.viz``)"),
     ("mqsim.viz.widgets", "mqsim.viz.widgets", "Interactive panels for the notebooks (needs ipywidgets)"),
     ("mqsim.teaching", "mqsim.teaching", "Lecture helpers and checked exercises (``mq.teaching``)"),
