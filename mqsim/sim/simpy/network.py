@@ -38,7 +38,7 @@ from mqsim.sim.records import Records
 if TYPE_CHECKING:  # pragma: no cover
     from mqsim.sim.simpy.broker import BrokerQueue
 
-__all__ = ["Network", "dead_letter_cycles", "CYCLE"]
+__all__ = ["Network", "CYCLE"]
 
 
 class Network:
@@ -58,7 +58,7 @@ class Network:
         self.names = [p.name for p in scenario.producers]
         self.node_names = scenario.node_names
         self.down = False  # the broker itself is down (a restart, see mqsim.sim.simpy.restarts)
-        self.on_cycle = dead_letter_cycles(scenario)
+        self.on_cycle = scenario.dead_letter_cycles
         self.dl_cyclic = any(self.on_cycle)
         #: the start of a dead-letter copy's run of automatic deaths, for copies in a cycle's queues
         self.dl_run: dict[int, int] = {}
@@ -181,17 +181,3 @@ class Network:
 
 #: :meth:`Network.death_run`'s answer for a message the dead-letter cycle rule drops
 CYCLE = -2
-
-
-def dead_letter_cycles(scenario: Scenario) -> list[bool]:
-    """Per queue: whether it lies on a cycle of dead-letter targets (``Queue.dead_letter``)."""
-    names = scenario.node_names
-    nxt = [names.index(q.dead_letter) if q.dead_letter is not None else -1
-           for q, _ in (scenario.node(k) for k in range(len(names)))]
-    out = [False] * len(names)
-    for k in range(len(names)):
-        t, steps = nxt[k], 0
-        while t >= 0 and t != k and steps < len(names):
-            t, steps = nxt[t], steps + 1
-        out[k] = t == k
-    return out
