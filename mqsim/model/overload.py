@@ -11,9 +11,15 @@ for every queue (the main queue, every stage, every priority level, every Kafka 
 :class:`OverloadWarning` is what the package warns with (once per message text), and tables
 mark such rows ``unstable``.
 
-The loads are estimates from the scenario's data (rates, mean service times, routing
-probabilities, nack and reject probabilities): exact for the main queue, and for stages fed by
-routes; dead-letter inflow counts rejected messages only.
+The arrival rate at every queue solves the network's traffic equations, one class (producer,
+priority) at a time, as for a Jackson network (Jackson 1957): x = base + x P, where P sends the
+acked messages of a queue along its routes and the rejected ones (``reject / (1 - nack)`` of
+those served) to its dead-letter stage; a linear system, solved exactly, feedback loops and routes
+to the same queue included. An overloaded queue passes on only what its consumers can serve, so
+with overload the rates are the least solution of that capped system (found by iterating). The
+loads are estimates from the scenario's data (rates, mean service times, routing probabilities,
+nack and reject probabilities): exact for stable networks of routes; dead-letter inflow counts
+rejected messages only (not expired or length-limited ones, which depend on the queue's state).
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 __all__ = ["OverloadWarning", "Stability", "stability"]
 
@@ -104,58 +112,101 @@ def _capacity(cons: Any) -> float:
     return cons.count * (fail.availability if fail is not None else 1.0)
 
 
-def _node_load(sc: Any, k: int, classes: list[tuple[str, int, float]]) -> tuple[float, float, float, float]:
-    """(offered load in Erlangs incl. redeliveries, served-rate cap, arrivals/s, rejected/s) of node k
-    fed with ``classes`` = [(producer name, priority, rate)]."""
-    queue, cons = sc.node(k)
-    erl = rej = lam = 0.0
-    for i, (pname, prio, rate) in enumerate(classes):
-        n, r = cons.outcome_probs(pname, queue.effective_priority(prio)) if cons.has_outcomes else (0.0, 0.0)
-        d = sc.service_for(next(j for j, p in enumerate(sc.producers) if p.name == pname), prio, k)
-        erl += rate / (1.0 - n) * d.mean
-        rej += rate * r
-        lam += rate
-    return erl, _capacity(cons), lam, rej
+#: most rounds of the flow iteration of an overloaded network (each round is one matrix product)
+MAX_ROUNDS = 1000
+
+
+class _Flows:
+    """The traffic equations of a queue scenario, one class per (producer, priority).
+
+    Per class ``c`` and queue ``k``: ``work[c, k]`` (Erlangs per message/s: the mean service time
+    counting redeliveries after nacks, E[S] / (1 - nack)); ``moves[c]`` the N x N matrix of the
+    fraction of the messages *served* at ``k`` that go on to ``j``: acked ones along the routes,
+    rejected ones (``reject / (1 - nack)`` of them) to the dead-letter stage.
+    """
+
+    def __init__(self, sc: Any):
+        names = list(sc.node_names)
+        self.N = N = len(names)
+        self.classes = [(i, pr, p.arrival_rate * pp) for i, p in enumerate(sc.producers)
+                        for pr, pp in p.priority_probs().items()]
+        C = len(self.classes)
+        self.base = np.zeros((C, N))
+        self.base[:, 0] = [r for _, _, r in self.classes]
+        self.work = np.zeros((C, N))
+        self.moves = np.zeros((C, N, N))
+        self.cap = np.array([_capacity(sc.node(k)[1]) for k in range(N)])
+        routes = getattr(sc, "routes", {}) or {}
+        for k, nm in enumerate(names):
+            queue, cons = sc.node(k)
+            dl = names.index(queue.dead_letter) if queue.dead_letter is not None else -1
+            for c, (i, pr, _) in enumerate(self.classes):
+                n, r = cons.outcome_probs(sc.producers[i].name, queue.effective_priority(pr)) \
+                    if cons.has_outcomes else (0.0, 0.0)
+                self.work[c, k] = sc.service_for(i, pr, k).mean / (1.0 - n)
+                rejected = r / (1.0 - n)
+                for dst, p in routes.get(nm, {}).items():
+                    self.moves[c, k, names.index(dst)] += (1.0 - rejected) * p
+                if dl >= 0:
+                    self.moves[c, k, dl] += rejected
+
+    def erlangs(self, x: np.ndarray) -> np.ndarray:
+        """Offered load per queue (Erlangs) of the per-class arrival rates ``x`` [C, N] (messages/s)."""
+        return np.asarray((x * self.work).sum(axis=0))
+
+    def served(self, x: np.ndarray) -> np.ndarray:
+        """Per-class rates that get through each queue: all of them, or the capacity's share when
+        the queue is overloaded."""
+        erl = self.erlangs(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(erl > self.cap, self.cap / erl, 1.0)
+        return np.asarray(x * share)
+
+    def solve(self) -> np.ndarray:
+        """The arrival rates [C, N] (messages/s) at every queue.
+
+        Jackson's traffic equations x = base + x M, solved exactly (one linear system per class);
+        when that overloads a queue, only its capacity's worth flows on, and the least solution of
+        x = base + served(x) M is found by iterating from x = base (each round can only raise the
+        rates, so the rounds increase to it; at most :data:`MAX_ROUNDS`)."""
+        eye = np.eye(self.N)
+        try:
+            x = np.stack([np.linalg.solve((eye - self.moves[c]).T, self.base[c]) for c in range(len(self.classes))])
+            if np.all(np.isfinite(x)) and np.all(x >= -1e-12) and np.all(self.erlangs(x) <= self.cap):
+                return np.asarray(np.maximum(x, 0.0))
+        except np.linalg.LinAlgError:  # a closed loop of routes: no exact solution
+            pass
+        x = self.base.copy()
+        for _ in range(MAX_ROUNDS):
+            nxt = self.base + np.einsum("ck,ckj->cj", self.served(x), self.moves)
+            if np.allclose(nxt, x, rtol=1e-12, atol=0.0):
+                return np.asarray(nxt)
+            x = nxt
+        return np.asarray(x)
 
 
 def _queue_stability(sc: Any) -> Stability:
     names = list(sc.node_names)
-    routes = getattr(sc, "routes", {}) or {}
-    base = [(p.name, pr, p.arrival_rate * pp) for p in sc.producers for pr, pp in p.priority_probs().items()]
-    feeds: dict[int, list[tuple[str, int, float]]] = {0: base}
+    flows = _Flows(sc)
+    x = flows.solve()
+    erl, lam = flows.erlangs(x), x.sum(axis=0)
     loads: dict[str, float] = {}
     rates: dict[str, float] = {}
     unbounded, bad = set(), []
     growth = 0.0
-    for _ in range(2 * len(names) + 2):  # flows settle along routes (and dead letters) in a few passes
-        new: dict[int, list[tuple[str, int, float]]] = {0: base}
-        for k, nm in enumerate(names):
-            cls = feeds.get(k, [])
-            erl, cap, lam, rej = _node_load(sc, k, cls)
-            share = min(1.0, cap / erl) if erl > 0 else 1.0  # fraction that gets through when overloaded
-            for dst, pr in routes.get(nm, {}).items():
-                j = names.index(dst)
-                new.setdefault(j, []).extend((p, lv, r * share * pr) for p, lv, r in cls)
-            q = sc.node(k)[0]
-            if q.dead_letter is not None and rej > 0:
-                j = names.index(q.dead_letter)
-                new.setdefault(j, []).extend((p, lv, r * rej / lam) for p, lv, r in cls)
-        if new == feeds:
-            break
-        feeds = new
     for k, nm in enumerate(names):
-        queue, cons = sc.node(k)
-        erl, cap, lam, _ = _node_load(sc, k, feeds.get(k, []))
-        rho = erl / cap if cap > 0 else math.inf
+        queue, _ = sc.node(k)
+        rho = float(erl[k] / flows.cap[k]) if flows.cap[k] > 0 else math.inf
         loads[nm] = rho
-        rates[nm] = lam
+        rates[nm] = float(lam[k])
         per_msg_ttl = k == 0 and all(p.ttl is not None for p in sc.producers)
         if queue.max_length is None and queue.ttl is None and not per_msg_ttl:
             unbounded.add(nm)
             if rho >= 1:
                 bad.append(nm)
-                growth += lam * (1.0 - 1.0 / rho) if math.isfinite(rho) else lam
+                growth += float(lam[k]) * (1.0 - 1.0 / rho) if math.isfinite(rho) else float(lam[k])
     prios: set[int] = set()
+    base = [(sc.producers[i].name, pr, r) for i, pr, r in flows.classes]
     if "main" in bad:
         q, cons = sc.node(0)
         if q.max_priority is None:
@@ -163,7 +214,8 @@ def _queue_stability(sc: Any) -> Stability:
         else:
             cum = 0.0
             for lv in sorted({q.effective_priority(pr) for _, pr, _ in base}, reverse=True):
-                cum += _node_load(sc, 0, [c for c in base if q.effective_priority(c[1]) == lv])[0]
+                cum += sum(r * flows.work[c, 0] for c, (_, pr, r) in enumerate(flows.classes)
+                           if q.effective_priority(pr) == lv)
                 if cum >= _capacity(cons):
                     prios |= {pr for _, pr, _ in base if q.effective_priority(pr) == lv}
     levels = {p.name: tuple(p.priority_probs()) for p in sc.producers}

@@ -78,6 +78,11 @@ class Producer:
     schedule: a time-varying Poisson rate (:class:`mqsim.arrivals.PiecewiseRate` or
         :class:`~mqsim.arrivals.SinusoidRate`, or their dict spec); or
     trace: replay of recorded publish times (:class:`mqsim.arrivals.TraceReplay` or a CSV path).
+        A trace row is one arrival instant: its priority (if the trace has priorities) replaces
+        ``priority``, and its service time (if the trace has services) is the service
+        requirement of what is published then, whatever the priority (with a priority mix the
+        class comes from the mix, the service from the trace). With ``batch`` > 1 every message of
+        the batch published at that instant takes the row's priority and service.
     priority: a fixed integer in [0, 255] (default 0) or a mix ``{level: probability}``.
     service: optional service-time distribution (s) for this producer's messages, overriding
         the consumers' default.

@@ -182,6 +182,22 @@ class Scenario:
         return st.queue, st.consumers
 
     @property
+    def dead_letter_cycles(self) -> tuple[bool, ...]:
+        """Per queue (in :attr:`node_names` order): whether it lies on a cycle of dead-letter
+        targets (``Queue.dead_letter``), where RabbitMQ's cycle rule applies (a message
+        dead-lettered back into a queue it died in, with no reject since, is dropped)."""
+        names = self.node_names
+        nxt = [names.index(q.dead_letter) if q.dead_letter is not None else -1
+               for q, _ in (self.node(k) for k in range(len(names)))]
+        out = []
+        for k in range(len(names)):
+            t, steps = nxt[k], 0
+            while t >= 0 and t != k and steps < len(names):
+                t, steps = nxt[t], steps + 1
+            out.append(t == k)
+        return tuple(out)
+
+    @property
     def is_basic(self) -> bool:
         """Only the features of the basic model: renewal producers, one queue, no TTL, no
         acknowledgement failures, no crashes (what the queueing formulas and the fast engine cover)."""

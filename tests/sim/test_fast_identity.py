@@ -3,11 +3,12 @@
 Every comparison is exact: ``DataFrame.equals`` on the per-message table, on the queue-length
 series of every queue, on the logged service attempts and on the summary (floating-point
 equality, same dtypes). Deterministic and empirical distributions with repeated values (and
-zeros), replayed traces with repeated timestamps, and deterministic crash cycles make
-simultaneous events common, so these tests exercise SimPy's tie rule (time, priority,
-scheduling order) on every path: wake-ups, acks that hand the next message to the same
+zeros), replayed traces with repeated timestamps, deterministic crash cycles and restart times
+on the same grid make simultaneous events common, so these tests exercise SimPy's tie rule (time,
+priority, scheduling order) on every path: wake-ups, acks that hand the next message to the same
 consumer, drop-head, reject-publish, TTL timers (URGENT), crash interrupts (URGENT), repairs,
-dead-letter chains, routes.
+dead-letter chains and cycles, routes, dispatch overheads, broker restarts (down and back at
+once, or after a downtime) and publishes refused while the broker is down.
 """
 
 from __future__ import annotations
@@ -97,12 +98,10 @@ def producers(draw, i):
     arrival = {"renewal": lambda: {"interarrival": draw(distributions)},
                "schedule": lambda: {"schedule": draw(schedules)},
                "trace": lambda: {"trace": draw(traces(levels))}}[kind]()
-    per_message = kind == "trace" and (arrival["trace"].priorities is not None or arrival["trace"].services is not None)
-    batch = 1 if per_message else draw(st.one_of(st.just(1), st.just(1), st.integers(2, 3),
-                                                  st.dictionaries(st.integers(1, 4), st.floats(0.1, 1.0),
-                                                                  min_size=1, max_size=2)))
+    batch = draw(st.one_of(st.just(1), st.just(1), st.integers(2, 3),
+                           st.dictionaries(st.integers(1, 4), st.floats(0.1, 1.0), min_size=1, max_size=2)))
     return mq.Producer(f"p{i}", priority=prio, service=draw(st.one_of(st.none(), st.none(), distributions)),
-                       ttl=draw(ttls), batch=batch, **arrival)
+                       ttl=draw(ttls), batch=batch, persistent=draw(st.booleans()), **arrival)
 
 
 @st.composite
@@ -115,30 +114,48 @@ def consumers(draw, count=st.integers(1, 4)):
                              else dist.Exponential(mean=5 * t[0].mean), repair=t[1]))))
     return mq.Consumers(draw(count), service=draw(distributions), prefetch=draw(st.sampled_from([0, 1, 1, 2, 3])),
                         nack=nack, reject=reject, auto_ack=auto_ack, failure=failure,
-                        requeue=draw(st.sampled_from(["head", "tail"])))
+                        requeue=draw(st.sampled_from(["head", "tail"])),
+                        dispatch_overhead=draw(st.sampled_from([0.0, 0.0, 0.0, 0.05, 0.25, 0.5, 1e-13])))
 
 
 @st.composite
 def queues(draw, dead_letter=None):
     overflows = ["drop-head", "reject-publish"] + (["reject-publish-dlx"] if dead_letter else [])
-    return mq.Queue(max_priority=draw(st.one_of(st.none(), st.integers(1, 10))),
+    kind = draw(st.sampled_from([None, None, "classic", "quorum"]))
+    durable = draw(st.sampled_from([None, True] if kind == "quorum" else [None, False, True]))
+    return mq.Queue(max_priority=None if kind == "quorum" else draw(st.one_of(st.none(), st.integers(1, 10))),
                     max_length=draw(st.one_of(st.none(), st.integers(0, 6))), overflow=draw(st.sampled_from(overflows)),
                     ttl=draw(ttls), delivery_limit=draw(st.one_of(st.none(), st.integers(1, 3))),
-                    dead_letter=dead_letter)
+                    dead_letter=dead_letter, type=kind, durable=durable)
+
+
+restart_times = st.lists(st.sampled_from([0.0, 0.5, 1.0, 2.0, 2.0, 3.5, 5.0, 8.0, 12.0]), max_size=5).map(
+    lambda ts: tuple(sorted(ts)))  # repeated times and a restart at 0 included
+restarts = st.one_of(
+    st.none(), st.none(),
+    st.builds(mq.Restarts, times=restart_times.filter(bool), downtime=st.sampled_from([0.0, 0.5, 1.0, 2.0])),
+    st.builds(mq.Restarts, times=restart_times,
+              every=st.one_of(means.map(lambda m: dist.Exponential(mean=10 * m)), st.just(dist.Deterministic(2.5)),
+                              st.just(dist.Empirical((0.0, 1.0, 4.0)))),
+              downtime=st.one_of(st.sampled_from([0.0, 0.5, 1.0]), distributions)),
+)
 
 
 @st.composite
 def scenarios(draw):
     """Every broker feature: priorities and mixes, prefetch 0/1/k, max_length with each overflow,
-    queue and per-message TTL, nack/reject with head/tail requeue, delivery limits, dead-letter
-    stages (acyclic chains), routes between stages (any direction), crashes with auto-ack or
-    requeue, batches, piecewise and sinusoidal rates, trace replay."""
+    classic and quorum queues, queue and per-message TTL, nack/reject with head/tail requeue,
+    delivery limits, dead-letter stages (chains and cycles), routes between stages (any
+    direction), crashes with auto-ack or requeue, dispatch overheads, batches (with trace rows),
+    piecewise and sinusoidal rates, trace replay, persistent messages, durable and non-durable
+    queues, broker restarts (fixed times, renewals, any downtime)."""
     prods = [draw(producers(i)) for i in range(draw(st.integers(1, 3)))]
-    n_stages = draw(st.integers(0, 2))
+    n_stages = draw(st.integers(0, 3))
     names = [f"s{k}" for k in range(n_stages)]
     stages = []
-    for k, nm in enumerate(names):  # a stage dead-letters only to a later stage: no cycles
-        dl = draw(st.one_of(st.none(), st.sampled_from(names[k + 1:]))) if k + 1 < n_stages else None
+    for k, nm in enumerate(names):  # a stage dead-letters to any other stage: cycles included
+        others = [n for n in names if n != nm]
+        dl = draw(st.one_of(st.none(), st.sampled_from(others))) if others else None
         stages.append(mq.Stage(nm, queue=draw(queues(dl)), consumers=draw(consumers(st.integers(1, 2)))))
     dl0 = draw(st.one_of(st.none(), st.sampled_from(names))) if names else None
     routes = {}
@@ -150,7 +167,8 @@ def scenarios(draw):
                               distributions, max_size=2))
     cons = draw(consumers())
     cons = mq.Consumers(**{**{f: getattr(cons, f) for f in mq.Consumers.FIELDS}, "service_by": by or None})
-    return mq.Scenario(producers=prods, queue=draw(queues(dl0)), consumers=cons, stages=stages, routes=routes)
+    return mq.Scenario(producers=prods, queue=draw(queues(dl0)), consumers=cons, stages=stages, routes=routes,
+                       restarts=draw(restarts))
 
 
 @given(sc=scenarios(), seed=st.integers(0, 2**32), horizon=st.floats(1.0, 40.0))
@@ -354,11 +372,14 @@ def test_every_broker_feature_is_supported_and_auto_picks_fast():
     assert simulate(sc, 10.0, seed=1, engine="auto").engine == "fast"
 
 
-def test_trace_rows_with_batches_are_unsupported_and_auto_falls_back():
-    sc = mq.Scenario(producers=[mq.Producer("p", trace=TraceReplay((0.0, 1.0), priorities=(1, 2)), batch=2)])
-    with pytest.raises(ValueError, match="batch"):
-        simulate(sc, 10.0, seed=1, engine="fast")
-    assert mq.sim.run.choose_engine(sc, "auto") == "simpy"
+def test_trace_rows_with_batches_priorities_and_services():
+    """A trace row is one arrival: every member of its batch takes the row's priority and service."""
+    tr = TraceReplay((0.0, 0.0, 1.0, 2.5), priorities=(1, 2, 1, 3), services=(0.5, 0.25, 2.0, 1.0))
+    sc = mq.Scenario(producers=[mq.Producer("p", trace=tr, batch={1: 0.5, 3: 0.5}, priority={1: 0.5, 3: 0.5})],
+                     queue=mq.Queue(max_priority=3), consumers=mq.Consumers(2, prefetch=2))
+    assert mq.sim.run.choose_engine(sc, "auto") == "fast"
+    fast, slow = both(sc, 10.0, seed=1)
+    assert_identical(fast, slow)
 
 
 def test_handlers_are_unsupported_by_the_fast_engine():

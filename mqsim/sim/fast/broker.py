@@ -6,7 +6,8 @@ scheduled events, queue-length steps), on the arrays of :class:`~mqsim.sim.fast.
 
 * publish (:func:`publish`): deliver, refuse, expire at once, or enqueue with the overflow
   policy; a drop may dead-letter a copy to another queue, which is published there at once
-  (the SimPy engine recurses; here the chain is a loop, see :func:`publish`);
+  (a chain, followed in a loop as in the SimPy engine, see :func:`publish`), unless RabbitMQ's
+  dead-letter cycle rule drops it (:func:`drop`);
 * deliver / dispatch: RabbitMQ's round-robin push into prefetch buffers;
 * settle (ack, nack, reject), route, give back (requeue or delivery limit), expiry timers,
   consumer crash and repair.
@@ -41,9 +42,9 @@ from mqsim.sim.fast.layout import (
     CT_SSVC,
     DELIVERY_LIMIT,
     DROP_HEAD,
-    E_CYCLE,
     E_PROBS,
     ENT_CONS,
+    ENT_SHIFT,
     ENT_TIMER,
     EXPIRED,
     F_DEL,
@@ -53,8 +54,10 @@ from mqsim.sim.fast.layout import (
     F_START,
     F_SVC,
     I_BASE,
+    I_DOWN,
     I_ERR,
     I_NACK,
+    I_NPUB,
     I_NDEAD,
     I_NDROP,
     I_NEXP,
@@ -68,6 +71,7 @@ from mqsim.sim.fast.layout import (
     M_CLS,
     M_CONS,
     M_DL,
+    M_DLS,
     M_NODE,
     M_NDEL,
     M_PRIO,
@@ -79,6 +83,7 @@ from mqsim.sim.fast.layout import (
     NC_MAXLEN,
     NC_REJECT_AT,
     NC_NR,
+    NC_ONCYCLE,
     NC_PREFETCH,
     NC_R0,
     NC_REJECT,
@@ -135,7 +140,7 @@ def deliver(S, now, k, mid):  # pragma: no cover - compiled
     S.nst[k, NS_INFL] += 1
     if cst[g, CS_PHASE] == PH_IDLE:  # wake the consumer: an event at `now`, processed in list order
         cst[g, CS_PHASE] = PH_WOKEN
-        cst[g, CS_LIVE] = schedule(S, now, NORMAL_BIT, g * 4 + ENT_CONS)
+        cst[g, CS_LIVE] = schedule(S, now, NORMAL_BIT, (g << ENT_SHIFT) + ENT_CONS)
 
 
 @njit(**KERNEL, inline="always")
@@ -160,7 +165,7 @@ def arm(S, now, k):  # pragma: no cover - compiled
         dt = d - now
         if dt < 0.0:
             dt = 0.0
-        schedule(S, now + dt, URGENT_BIT, k * 4 + ENT_TIMER)
+        schedule(S, now + dt, URGENT_BIT, (k << ENT_SHIFT) + ENT_TIMER)
 
 
 @njit(**KERNEL, inline="always")
@@ -185,18 +190,35 @@ def new_copy(S, now, mid, node):  # pragma: no cover - compiled
     return new_message(S, now, i, S.cls_tab[node, i, c, CT_EFF], c, svc, node, mid)
 
 
+@njit(**KERNEL, inline="always")
+def death_run(S, k, x, cause, target):  # pragma: no cover - compiled
+    """RabbitMQ's dead-letter cycle rule (Network.death_run): -2 if message row ``x``, dying at
+    queue ``k``, must be dropped rather than dead-lettered to ``target``; else the start of the
+    run of automatic deaths its copy carries (-1: none)."""
+    if cause == REJECTED:
+        return -1  # a reject: never a cycle, and the copy starts afresh
+    start = S.mi[M_DLS, x]
+    if start < 0 and S.node_cfg[k, NC_ONCYCLE] != 0:
+        start = k
+    return -2 if start == target else start
+
+
 @njit(**KERNEL)
 def drop(S, now, k, mid, cause):  # pragma: no cover - compiled
-    """``mid`` leaves queue ``k`` for good (BrokerQueue.settle_drop without publishing the
+    """``mid`` leaves queue ``k`` for good (BrokerQueue.drop: settle_drop without publishing the
     dead-letter copy): returns the copy's id if it was dead-lettered, else -1."""
     x = mid - S.ist[I_BASE]
     dl = S.node_cfg[k, NC_DL]
     S.mi[M_CAUSE, x] = cause
     S.mf[F_DONE, x] = now
     if dl >= 0 and (cause != REJECT_PUBLISH or S.node_cfg[k, NC_REJECT_DLX] != 0):
-        S.mi[M_DL, x] = 1
-        S.ist[I_NDEAD] += 1
-        return new_copy(S, now, mid, dl)
+        run = death_run(S, k, x, cause, dl)
+        if run != -2:
+            S.mi[M_DL, x] = 1
+            S.ist[I_NDEAD] += 1
+            copy = new_copy(S, now, mid, dl)
+            S.mi[M_DLS, copy - S.ist[I_BASE]] = run
+            return copy
     if cause == EXPIRED:
         S.ist[I_NEXP] += 1
     else:
@@ -233,29 +255,25 @@ def publish_one(S, now, k, mid, level, msg_ttl):  # pragma: no cover - compiled
 @njit(**KERNEL, inline="always")
 def publish(S, now, k, mid, level, msg_ttl):  # pragma: no cover - compiled
     """Publish ``mid`` to queue ``k`` (BrokerQueue.publish), and every dead-letter copy that
-    causes, in turn: in the SimPy engine each copy's publish runs inside the previous one,
-    just before its queue-length step, so the steps are taken innermost first. A chain longer
-    than the number of queues goes round a dead-letter cycle forever (the SimPy engine then
-    recurses until Python's limit): the run stops with an error."""
-    n_nodes = S.node_cfg.shape[0]
-    depth = 0
+    causes, in turn (Network.publish_chain), their queue-length steps innermost first. Each step
+    of the chain makes exactly one copy, so the copies are the ids from the first one on and
+    their queues say where the chain went."""
+    first = S.ist[I_NPUB]
+    k0 = k
     while True:
         copy = publish_one(S, now, k, mid, level, msg_ttl)
-        S.chain[depth] = k
-        depth += 1
         if copy < 0:
             break
-        if depth > n_nodes:
-            S.ist[I_ERR] = E_CYCLE
-            return
         k = S.node_cfg[k, NC_DL]
         x = copy - S.ist[I_BASE]
         level = S.cls_tab[k, S.mi[M_PROD, x], S.mi[M_CLS, x], CT_LEVEL]
         mid = copy
         msg_ttl = np.inf
     if S.ist[I_TRACE] != 0:
-        for d in range(depth - 1, -1, -1):
-            snapshot(S, now, S.chain[d])
+        base = S.ist[I_BASE]
+        for c in range(S.ist[I_NPUB] - 1, first - 1, -1):
+            snapshot(S, now, np.int64(S.mi[M_NODE, c - base]))
+        snapshot(S, now, k0)
 
 
 @njit(**KERNEL)
@@ -404,7 +422,7 @@ def crash(S, now, g):  # pragma: no cover - compiled
         S.mf[F_START, x] = np.nan
         S.nst[k, NS_BUSY] -= 1
         cst[g, CS_PHASE] = PH_INTR  # SimPy's Interruption: URGENT, now; the service timeout goes stale
-        cst[g, CS_LIVE] = schedule(S, now, URGENT_BIT, g * 4 + ENT_CONS)
+        cst[g, CS_LIVE] = schedule(S, now, URGENT_BIT, (g << ENT_SHIFT) + ENT_CONS)
     cst[g, CS_CUR] = -1
     cst[g, CS_BHEAD] = -1
     cst[g, CS_BTAIL] = -1
@@ -430,9 +448,12 @@ def crash(S, now, g):  # pragma: no cover - compiled
 
 @njit(**KERNEL)
 def repair(S, now, g):  # pragma: no cover - compiled
-    """Consumer ``g`` is back: it rejoins the round-robin ring with an empty window."""
+    """Consumer ``g`` is back: it rejoins the round-robin ring with an empty window (when the
+    broker is back, if a restart has it down)."""
     k = S.cons_cfg[g, CC_NODE]
     S.cst[g, CS_DOWN] = 0
+    if S.ist[I_DOWN] != 0:  # it reconnects when the broker is back (restarts.broker_up)
+        return
     avail_push(S, k, S.cons_cfg[g, CC_J])
     dispatch(S, now, k)
     if S.ist[I_TRACE] != 0:

@@ -25,6 +25,7 @@ from mqsim.sim.streams import (
     FAILURE,
     PRIORITY,
     REDELIVERY,
+    RESTART,
     ROUTE,
     SERVICE,
     STAGE_SERVICE,
@@ -96,6 +97,8 @@ def _node_tables(sc: Scenario, t: Tables, seed: int, lv0: np.ndarray) -> None:
     index = {nm: n for n, nm in enumerate(sc.node_names)}
     nc = np.zeros((t.n_nodes, L.N_NC), dtype=np.int64)
     node_ttl = np.full(t.n_nodes, math.inf)
+    node_ovh = np.zeros(t.n_nodes)
+    on_cycle = sc.dead_letter_cycles
     route_dst: list[int] = []
     route_p: list[float] = []
     c0 = 0
@@ -116,6 +119,10 @@ def _node_tables(sc: Scenario, t: Tables, seed: int, lv0: np.ndarray) -> None:
         nc[k, L.NC_LV0] = lv0[k]
         nc[k, L.NC_NLV] = max(1, len(t.level_of[k]))
         nc[k, L.NC_AUTOACK] = cons.auto_ack
+        nc[k, L.NC_KEEP] = (L.KEEP_NONE if not q.is_durable else L.KEEP_ALL if q.queue_type == "quorum"
+                            else L.KEEP_PERSISTENT)
+        nc[k, L.NC_ONCYCLE] = on_cycle[k]
+        node_ovh[k] = cons.dispatch_overhead
         nc[k, L.NC_ROUTE_S] = t.streams.add_uniform(make_rng(seed, ROUTE, k)) if rs else -1
         nc[k, L.NC_R0], nc[k, L.NC_NR] = len(route_dst), len(rs)
         route_dst += [d for d, _ in rs]
@@ -124,7 +131,8 @@ def _node_tables(sc: Scenario, t: Tables, seed: int, lv0: np.ndarray) -> None:
             node_ttl[k] = q.ttl
         c0 += cons.count
     tp = [0] + list(np.cumsum([len(s) for s in targets]))
-    t.arrays.update(node_cfg=nc, node_ttl=node_ttl, route_dst=np.array(route_dst, dtype=np.int64),
+    t.arrays["dl_cyclic"] = np.array([any(on_cycle)])
+    t.arrays.update(node_cfg=nc, node_ttl=node_ttl, node_ovh=node_ovh, route_dst=np.array(route_dst, dtype=np.int64),
                     route_p=np.array(route_p, dtype=float), tgt_ptr=np.array(tp, dtype=np.int64),
                     tgt_idx=np.array([x for s in targets for x in sorted(s)], dtype=np.int64))
     t.arrays["is_target"] = np.array([any(k in s for s in targets) for k in range(t.n_nodes)])
@@ -135,7 +143,8 @@ def _class_tables(sc: Scenario, t: Tables, seed: int) -> None:
     ct = np.full((t.n_nodes, t.P, t.K, L.N_CT), -1, dtype=np.int64)
     nc = t.arrays["node_cfg"]
     for k, (q, cons) in enumerate(t.nodes):
-        gives_back = cons.has_outcomes or (cons.failure is not None and not cons.auto_ack)
+        gives_back = cons.has_outcomes or ((cons.failure is not None or sc.restarts is not None)
+                                           and not cons.auto_ack)  # nacks, crashes and restarts requeue
         for i, p in enumerate(sc.producers):
             for kk, lv in enumerate(p.priority_levels):
                 eff = q.effective_priority(lv)
@@ -183,6 +192,7 @@ def _producer_tables(sc: Scenario, t: Tables, seed: int) -> None:
             if kk == 0:
                 pc[i, L.PC_SVC0] = s
         pc[i, L.PC_NCLS] = len(levels)
+        pc[i, L.PC_PERSIST] = p.persistent
         if p.ttl is not None:
             prod_ttl[i] = p.ttl
         for pr in range(256):  # a replayed priority: its first position among the levels, else class 0
@@ -226,6 +236,18 @@ def _outcome_probs(sc: Scenario, t: Tables) -> np.ndarray:
     return out
 
 
+def _restart_tables(sc: Scenario, t: Tables, seed: int) -> None:
+    """The broker's fixed restart times and its up-time and downtime streams (-1: none)."""
+    r = sc.restarts
+    up = down = -1
+    if r is not None:
+        if r.every is not None:
+            up = t.streams.add(r.every, make_rng(seed, RESTART, 0))
+        down = t.streams.add(r.downtime_dist, make_rng(seed, RESTART, 1))
+    t.arrays["rtimes"] = np.array(r.times if r is not None else (), dtype=float)
+    t.arrays["restart_streams"] = np.array([up, down], dtype=np.int64)
+
+
 def build_tables(sc: Scenario, seed: int) -> Tables:
     """The static tables and the streams of ``scenario`` run with ``seed``."""
     t = Tables(sc)
@@ -234,11 +256,12 @@ def build_tables(sc: Scenario, seed: int) -> Tables:
     _class_tables(sc, t, seed)
     _producer_tables(sc, t, seed)
     _consumer_tables(sc, t, seed)
+    _restart_tables(sc, t, seed)
     st = t.streams
     st.allocate()
     for i in range(t.P):  # drawn when the processes start, before the kernel checks anything
         st.fill(int(t.arrays["prod_cfg"][i, L.PC_GAP]))
-    for s in t.arrays["cons_cfg"][:, L.CC_UP_S]:
+    for s in [*t.arrays["cons_cfg"][:, L.CC_UP_S], t.arrays["restart_streams"][0]]:
         if s >= 0:
             st.fill(int(s))
     return t
@@ -252,6 +275,9 @@ def initial_state(t: Tables, *, cap: int, trace: bool) -> Any:
     has_ttl = bool(np.isfinite(a["node_ttl"]).any() or np.isfinite(a["prod_ttl"]).any())
     ist = np.zeros(L.N_IST, dtype=np.int64)
     ist[L.I_TRACE] = int(trace)
+    ist[L.I_RUP_S], ist[L.I_RDOWN_S] = a["restart_streams"]
+    ist[L.I_RPHASE] = L.R_NONE
+    ist[L.I_DLCYC] = int(a["dl_cyclic"][0])
     nst = np.zeros((N, L.N_NS), dtype=np.int64)
     nst[:, L.NS_AVN] = counts
     avq = np.zeros((N, int(counts.max())), dtype=np.int64)
@@ -269,14 +295,14 @@ def initial_state(t: Tables, *, cap: int, trace: bool) -> Any:
     ttl_cap = 256 if has_ttl else 0
     st = t.streams
     return L.State(
-        node_cfg=nc, node_ttl=a["node_ttl"], route_dst=a["route_dst"], route_p=a["route_p"],
+        node_cfg=nc, node_ttl=a["node_ttl"], node_ovh=a["node_ovh"], route_dst=a["route_dst"], route_p=a["route_p"],
         prod_cfg=a["prod_cfg"], prod_ttl=a["prod_ttl"], cls_tab=a["cls_tab"], trace_lut=a["trace_lut"],
-        oprob=a["oprob"], cons_cfg=a["cons_cfg"], tgt_ptr=a["tgt_ptr"], tgt_idx=a["tgt_idx"],
-        ist=ist, nst=nst, avq=avq, lists=np.full((int(a["n_levels"][0]), 2), -1, dtype=np.int64), cst=cst,
+        oprob=a["oprob"], cons_cfg=a["cons_cfg"], tgt_ptr=a["tgt_ptr"], tgt_idx=a["tgt_idx"], rtimes=a["rtimes"],
+        ist=ist, nst=nst, rst=np.full(1, math.inf), avq=avq, lists=np.full((int(a["n_levels"][0]), 2), -1, dtype=np.int64), cst=cst,
         ht=np.empty(hcap), hk=np.empty(hcap, dtype=np.int64), hn=np.empty(hcap, dtype=np.int64),
         tdl=np.empty((N, ttl_cap)), tmid=np.empty((N, ttl_cap), dtype=np.int64),
         tmt=np.empty((N, ttl_cap // 4)),
         mf=np.empty((L.N_F, cap)), mi=np.empty((L.N_M, cap), dtype=np.int32), ml=np.empty((L.N_L, cap), dtype=np.int64),
         tr_t=tr_t, tr_i=tr_i, at_t=np.empty((2, 64)), at_m=np.empty(64, dtype=np.int64),
-        sbuf=st.buf, spos=st.pos, slen=st.len, chain=np.zeros(N + 2, dtype=np.int64),
+        sbuf=st.buf, spos=st.pos, slen=st.len,
         scratch=np.zeros(64, dtype=np.int64))

@@ -10,10 +10,12 @@ same order as :mod:`mqsim.sim.simpy` (see the event-order contract in
 scheduling order); process starts, TTL timers and crash interrupts URGENT, the rest NORMAL.
 
 Supported: producers with renewal arrivals, time-varying rates (thinning) or trace replay,
-batches, priorities and priority mixes; any number of queues (the main queue and stages)
-with priorities, ``max_length`` and every overflow policy, TTL (queue and per message),
-delivery limits, dead-lettering and routes; consumers with any prefetch window (0 =
-unlimited), auto-ack, nack/reject with head or tail requeue, crashes and repairs. Not
+batches, priorities and priority mixes, persistent messages; any number of queues (the main
+queue and stages) with priorities, ``max_length`` and every overflow policy (classic and quorum
+queues), TTL (queue and per message), delivery limits, dead-lettering (cycles included, with
+RabbitMQ's cycle rule) and routes; consumers with any prefetch window (0 = unlimited), auto-ack,
+nack/reject with head or tail requeue, crashes and repairs, a dispatch overhead; broker restarts
+(fixed times or an up-time distribution, any downtime; durable and non-durable queues). Not
 supported: event handlers (they call Python on every event) and Kafka scenarios (a different
 model, :mod:`mqsim.sim.kafka`); ``engine="fast"`` raises a ``ValueError`` naming them and
 ``engine="auto"`` uses the SimPy engine.
@@ -21,6 +23,7 @@ model, :mod:`mqsim.sim.kafka`); ``engine="fast"`` raises a ``ValueError`` naming
 Layout: :mod:`~mqsim.sim.fast.layout` (the state arrays), :mod:`~mqsim.sim.fast.build` (a
 scenario as tables), :mod:`~mqsim.sim.fast.streams` (random streams), and the compiled part:
 :mod:`~mqsim.sim.fast.kernel` (the loop), :mod:`~mqsim.sim.fast.broker` (queue actions),
+:mod:`~mqsim.sim.fast.restarts` (the broker going down and back),
 :mod:`~mqsim.sim.fast.queues` (lists, rings, buffers), :mod:`~mqsim.sim.fast.heaps`.
 
 Speed: millions of messages per second on one core once compiled, 20-60 times the SimPy
@@ -75,11 +78,11 @@ def available() -> bool:
 
 def _kernel() -> Any:
     try:
-        from mqsim.sim.fast import accumulate, broker, heaps, queues, thinning
+        from mqsim.sim.fast import accumulate, broker, heaps, queues, restarts, thinning
         from mqsim.sim.fast import kernel as _fastkernel
         from mqsim.sim.fast.cache import ensure_coherent
 
-        ensure_coherent([L, heaps, queues, broker, _fastkernel, accumulate, thinning])
+        ensure_coherent([L, heaps, queues, broker, restarts, _fastkernel, accumulate, thinning])
     except ImportError as exc:
         if "numba" in str(exc) or getattr(exc, "name", "") in ("numba", "llvmlite"):
             raise FastEngineUnavailable(
@@ -98,12 +101,6 @@ def unsupported(scenario: Any, *, handlers: Any = None) -> str | None:
     new = _unknown_fields(scenario)
     if new:
         return f"{new} is not supported by the fast engine yet"
-    for p in scenario.producers:
-        tr = getattr(p, "trace", None)
-        if tr is not None and p.batch != 1 and (tr.priorities is not None or tr.services is not None):
-            return (f"producer {p.name!r}: a replayed trace with per-message priorities or services and batch "
-                    f"publishing (batch={p.batch!r}) is not supported by the fast engine (each message would "
-                    f"read the trace row of its publish count, past the trace's end)")
     return None
 
 
@@ -111,11 +108,14 @@ def unsupported(scenario: Any, *, handlers: Any = None) -> str | None:
 #: later (set to anything but its default) makes :func:`unsupported` say so, rather than the
 #: engine ignoring it
 KNOWN_FIELDS = {
-    "Scenario": {"producers", "queue", "consumers", "name", "stages", "routes"},
-    "Producer": {"name", "rate", "interarrival", "priority", "service", "ttl", "batch", "schedule", "trace"},
-    "Queue": {"max_priority", "max_length", "overflow", "ttl", "delivery_limit", "dead_letter"},
-    "Consumers": {"count", "service", "prefetch", "service_by", "nack", "reject", "auto_ack", "failure", "requeue"},
+    "Scenario": {"producers", "queue", "consumers", "name", "stages", "routes", "restarts"},
+    "Producer": {"name", "rate", "interarrival", "priority", "service", "ttl", "batch", "schedule", "trace",
+                 "persistent"},
+    "Queue": {"max_priority", "max_length", "overflow", "ttl", "delivery_limit", "dead_letter", "type", "durable"},
+    "Consumers": {"count", "service", "prefetch", "service_by", "nack", "reject", "auto_ack", "failure", "requeue",
+                  "dispatch_overhead"},
     "Stage": {"name", "queue", "consumers"},
+    "Restarts": {"times", "every", "downtime"},
 }
 
 
@@ -127,6 +127,8 @@ def _unknown_fields(sc: Scenario) -> str | None:
     parts: list[Any] = [sc, *sc.producers, sc.queue, sc.consumers]
     for st in sc.stages:
         parts += [st, st.queue, st.consumers]
+    if sc.restarts is not None:
+        parts.append(sc.restarts)
     for obj in parts:
         known = KNOWN_FIELDS.get(type(obj).__name__, set())
         for f in dataclasses.fields(obj):
@@ -208,9 +210,8 @@ class _Run:
             k, rest = divmod(info, P * 256)
             i, pr = divmod(rest, 256)
             self.sc.node(k)[1].outcome_probs(self.sc.producers[i].name, pr)  # raises the model's ValueError
-        raise RuntimeError("fast engine: a message was dead-lettered round a cycle of queues that are all full "
-                           "(queue.dead_letter targets form a loop); it would never stop (the SimPy engine "
-                           "recurses until Python's limit)")
+        raise RuntimeError(f"fast engine: internal error {code} (please report it with the scenario); "
+                           "use engine='simpy'")  # pragma: no cover - the kernel sets no other code
 
     def _grow(self, flags: int, nm: int) -> None:
         S, ist = self.S, self.S.ist
@@ -223,11 +224,11 @@ class _Run:
             cap = max(int(S.tr_t.shape[0] * 1.5), n + 2 * nm + 64)
             rep.update(tr_t=_grow(S.tr_t, n, cap), tr_i=_grow(S.tr_i, n, cap))
         if flags & L.G_ATT:
-            n = int(ist[L.I_NATT])
             if self.summary:
                 self._feed_attempts()
-            else:
-                cap = 2 * S.at_m.shape[0]
+            n, need = int(ist[L.I_NATT]), int(ist[L.I_NATT]) + S.cons_cfg.shape[0] + 1
+            if need > S.at_m.shape[0]:
+                cap = max(2 * S.at_m.shape[0], need + 64)
                 rep.update(at_t=_grow(S.at_t, n, cap), at_m=_grow(S.at_m, n, cap))
         if flags & L.G_HEAP:
             n, cap = int(ist[L.I_HSIZE]), 2 * S.ht.shape[0] + nm
@@ -273,7 +274,7 @@ class _Run:
                        outcome=outcome, prior=mf[L.F_PRIOR, lo:hi], deliveries=mi[L.M_NDEL, lo:hi],
                        **self._lineage(lo, hi, outcome))
 
-    def _lineage(self, lo: int, hi: int, outcome: np.ndarray) -> dict[str, np.ndarray]:
+    def _lineage(self, lo: int, hi: int, outcome: np.ndarray) -> dict[str, Any]:
         """ids, parents and route children of window rows [lo, hi), for the journeys of a network
         (as :class:`mqsim.sim.simpy.summary_records.WindowRecords` gives them; nothing with one queue)."""
         if not self.sc.stages:

@@ -22,6 +22,7 @@ from numba import njit
 
 from mqsim.sim.fast.heaps import push3, replace_top
 from mqsim.sim.fast.layout import (
+    CONT_KEY,
     KERNEL,
     CS_BHEAD,
     CS_BLEN,
@@ -46,6 +47,7 @@ from mqsim.sim.fast.layout import (
     M_CLS,
     M_CONS,
     M_DL,
+    M_DLS,
     M_LIST,
     M_NDEL,
     M_NODE,
@@ -91,6 +93,18 @@ def schedule(S, t, prio_bit, ent):  # pragma: no cover - compiled
     return eid
 
 
+@njit(**KERNEL, inline="always")
+def continue_now(S, t, ent):  # pragma: no cover - compiled
+    """Put a continuation of entity ``ent`` at time ``t`` on the event list: it runs before any
+    other event at ``t`` (key :data:`~mqsim.sim.fast.layout.CONT_KEY`) and takes no event id, as
+    a SimPy process that goes on within the callback that runs it."""
+    if S.ist[I_ATTOP] != 0:
+        S.ist[I_ATTOP] = 0
+        replace_top(S.ht, S.hk, S.hn, S.ist[I_HSIZE], t, CONT_KEY, ent)
+    else:
+        S.ist[I_HSIZE] = push3(S.ht, S.hk, S.hn, S.ist[I_HSIZE], t, CONT_KEY, ent)
+
+
 # ---- messages -------------------------------------------------------------------------------
 @njit(**KERNEL, inline="always")
 def new_message(S, now, prod, prio, cls, svc, node, parent):  # pragma: no cover - compiled
@@ -113,6 +127,7 @@ def new_message(S, now, prod, prio, cls, svc, node, parent):  # pragma: no cover
     mi[M_CAUSE, x] = 0
     mi[M_NODE, x] = node
     mi[M_DL, x] = 0
+    mi[M_DLS, x] = -1
     ml[L_PARENT, x] = parent  # L_NEXT, L_PREV and M_LIST are set when it joins a list
     return mid
 

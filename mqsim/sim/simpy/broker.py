@@ -79,8 +79,9 @@ class BrokerQueue:
         self.redraws: dict[tuple[int, int], Callable[[], float]] = {}
         self.snapshot: Callable[[], None] | None = self._snapshot if net.rec.trace else None
         self.on_publish, self.on_deliver, self.on_ack = (net.hooks[k] for k in ("publish", "deliver", "ack"))
-        #: a plain ack (no outcome draws, no ack hooks, no routes onward): consumers settle it inline
-        self.fast_ack = not cons.has_outcomes and not self.on_ack and not self.routes
+        #: a plain ack (no outcome draws, no ack hooks, no routes onward, no dead-letter cycle through
+        #: this queue): consumers settle it inline
+        self.fast_ack = not cons.has_outcomes and not self.on_ack and not self.routes and not net.on_cycle[k]
         rec = net.rec  # the record columns written on every delivery (None: not stored, see Records)
         self.c_cause, self.c_dead, self.c_deliver = rec.cause, rec.dead_lettered, rec.t_deliver
         self.c_consumer, self.c_deliveries = rec.consumer, rec.deliveries
@@ -126,10 +127,19 @@ class BrokerQueue:
 
     # ---- leaving for good -------------------------------------------------------------------
     def settle_drop(self, mid: int, cause: int) -> None:
-        """A message leaves for good: dead-lettered if configured, else dropped or expired."""
+        """A message leaves for good: dead-lettered if configured (the copy published), else
+        dropped or expired."""
+        copy = self.drop(mid, cause)
+        if copy >= 0:
+            self.net.publish_copy(copy)
+
+    def drop(self, mid: int, cause: int) -> int:
+        """:meth:`settle_drop` without publishing the dead-letter copy: returns the copy, or -1."""
         if cause != REJECT_PUBLISH or self.reject_dlx:  # only a plain reject-publish is never dead-lettered
-            if self.net.dead_letter(mid, self.k, cause):
-                return
+            copy = self.net.dead_letter(mid, self.k, cause)
+            if copy >= 0:
+                return copy
+        self.net.forget(mid)
         rec = self.rec
         rec.cause[mid] = cause
         rec.t_done[mid] = self.env._now
@@ -142,6 +152,7 @@ class BrokerQueue:
             rec.n_dropped += 1
             if hooks["drop"]:
                 self.net.emit("drop", mid, DROP_CAUSES[cause])
+        return -1
 
     # ---- ready messages -----------------------------------------------------------------------
     def take_head(self) -> int:
@@ -193,18 +204,28 @@ class BrokerQueue:
     # ---- publish and deliver --------------------------------------------------------------------
     def publish(self, mid: int, level: int, msg_ttl: float) -> None:
         """A message arrives: straight to a consumer with a free slot, or ready (with the length
-        limit's overflow policy and its TTL)."""
+        limit's overflow policy and its TTL); a dead-letter copy that makes is published next."""
+        copy = self.arrive(mid, level, msg_ttl)
+        if copy >= 0:
+            self.net.publish_chain(copy)
+        if self.snapshot is not None:
+            self.snapshot()
+
+    def arrive(self, mid: int, level: int, msg_ttl: float) -> int:
+        """:meth:`publish` up to its queue-length step: returns the dead-letter copy it made (to
+        be published next) or -1."""
+        copy = -1
         if self.on_publish:
             self.net.emit("publish", mid)
         st = self.state
         if self.avail:  # invariant: a free slot means nothing is ready
             self.deliver(mid)
         elif self.max_length is not None and self.reject and st[0] >= self.reject_at:
-            self.settle_drop(mid, REJECT_PUBLISH)
+            copy = self.drop(mid, REJECT_PUBLISH)
         else:
             ttl = self.queue_ttl if self.queue_ttl < msg_ttl else msg_ttl
             if ttl <= 0:  # TTL 0: expires unless it can be delivered at once
-                self.settle_drop(mid, EXPIRED)
+                copy = self.drop(mid, EXPIRED)
             elif ttl == math.inf:
                 self.ready[level].append(mid)
                 st[0] += 1
@@ -212,9 +233,8 @@ class BrokerQueue:
                 self.enqueue(mid, level, self.env._now + ttl)
             if ttl > 0 and self.max_length is not None and st[0] > self.max_length and not self.reject:  # drop-head
                 st[0] -= 1
-                self.settle_drop(self.take_head(), DROP_HEAD)
-        if self.snapshot is not None:
-            self.snapshot()
+                copy = self.drop(self.take_head(), DROP_HEAD)
+        return copy
 
     def deliver(self, mid: int) -> None:
         """Push ``mid`` to the consumer at the front of the round-robin ring."""
@@ -285,6 +305,7 @@ class BrokerQueue:
         if verdict == 0:
             rec.t_done[mid] = now
             cn.acked += 1
+            net.forget(mid)
             if self.on_ack:
                 net.emit("ack", mid)
             if self.routes:
@@ -343,6 +364,7 @@ class BrokerQueue:
             rec.cause[mid] = LOST
             rec.t_done[mid] = now
             rec.n_lost += 1
+            self.net.forget(mid)
             if self.net.hooks["drop"]:
                 self.net.emit("drop", mid, "lost")
 

@@ -123,7 +123,7 @@ class ProducerProcess:
         """Any producer: a priority mix, batches, trace replay; any number of messages per arrival."""
         env, rec = self.net.env, self.net.rec
         timeout, gap, publish = env.timeout, self.gap, self.publisher()
-        n_pub = 0
+        n_arr = 0  # arrivals so far: a replayed trace's row (every member of a batch shares it)
         while True:
             try:
                 g = gap()
@@ -137,28 +137,30 @@ class ProducerProcess:
                     rec.reserve()
                 rec.t_publish.append(env._now)
                 rec.producer.append(self.i)
-                publish(mid, self._fill_class(mid, n_pub), self.msg_ttl)
-                n_pub += 1
+                publish(mid, self._fill_class(mid, n_arr), self.msg_ttl)
+            n_arr += 1
 
-    def _fill_class(self, mid: int, n_pub: int) -> int:
-        """Priority, class and service requirement of message ``mid`` (the ``n_pub``-th of this
-        producer); returns its priority level in the main queue."""
+    def _fill_class(self, mid: int, row: int) -> int:
+        """Priority, class and service requirement of message ``mid``, published at the producer's
+        ``row``-th arrival; returns its priority level in the main queue. A replayed trace's row
+        gives the priority (else the producer's fixed priority or mix) and the service (else the
+        class's service stream)."""
         rec, tr = self.net.rec, self.p.trace
         trace_prio = tr.priorities if tr is not None else None
         trace_svc = tr.services if tr is not None else None
         if trace_prio is not None:
-            pr = trace_prio[n_pub]
+            pr = trace_prio[row]
             kk = self.levels.index(pr) if pr in self.levels else 0
             rec.cls[mid] = kk
             rec.priority.append(self.net.scenario.queue.effective_priority(pr))
-            rec.service.append(trace_svc[n_pub] if trace_svc is not None else self.svc[kk]())
+            rec.service.append(trace_svc[row] if trace_svc is not None else self.svc[kk]())
             return self.net.queues[0].level_of_prio(pr)
         if self.prio_next is None:
             rec.priority.append(self.eff_of[0])
-            rec.service.append(trace_svc[n_pub] if trace_svc is not None else self.svc[0]())
+            rec.service.append(trace_svc[row] if trace_svc is not None else self.svc[0]())
             return self.level_of[0]
         kk = self.pos_of[int(self.prio_next())]
         rec.cls[mid] = kk
         rec.priority.append(self.eff_of[kk])
-        rec.service.append(self.svc[kk]())
+        rec.service.append(trace_svc[row] if trace_svc is not None else self.svc[kk]())
         return self.level_of[kk]

@@ -74,6 +74,7 @@ def _lose(q: "BrokerQueue", mid: int) -> None:
     rec.cause[mid] = RESTART
     rec.t_done[mid] = q.env._now
     rec.n_lost += 1
+    q.net.forget(mid)
     if q.net.hooks["drop"]:
         q.net.emit("drop", mid, "restart")
 
