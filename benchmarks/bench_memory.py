@@ -3,7 +3,9 @@
 The SimPy engine stores per-message floats in typed arrays, the hot int columns in lists
 (small ints are shared objects) and the queue-length steps in compact numpy chunks; columns a
 scenario cannot use are not stored (:mod:`mqsim.sim.records`). Reported for an M/M/1 at
-rho = 0.9 and an M/M/4 with two priorities, with and without the queue-length trace.
+rho = 0.9, an M/M/4 with two priorities and the broker-feature system of
+``bench_engines.py`` (which stores the redelivery and network columns too), with and without
+the queue-length trace.
 
     python benchmarks/bench_memory.py [--messages 1000000]
 """
@@ -18,8 +20,15 @@ import mqsim as mq
 
 
 def scenarios() -> dict[str, mq.Scenario]:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_engines import feature_scenario  # priorities, prefetch 10, nacks, TTL, a DLQ, crashes
+
     exp = mq.dist.Exponential
     return {
+        "broker features": feature_scenario(),
         "M/M/1, rho = 0.9": mq.Scenario(producers=[mq.Producer("a", rate=0.9)],
                                         consumers=mq.Consumers(1, service=exp(mean=1.0))),
         "M/M/4, two priorities": mq.Scenario(
