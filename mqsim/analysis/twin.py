@@ -102,10 +102,16 @@ def path_difference(sim: Any, live: Any, n_batches: int = 20, confidence: float 
             "wait_live": float(p["wait_live"].mean()) if d.size else math.nan}
 
 
-def priority_inversions(result: Any) -> dict[str, float]:
+def priority_inversions(result: Any, grace: float = 0.0) -> dict[str, float]:
     """Messages whose service started while a message of *higher* priority had been published and
     not yet started (waiting in the queue or in a consumer's prefetch buffer): count, fraction of
-    started messages, and the number started. The measure of "prefetch defeats priority"."""
+    started messages, and the number started. The measure of "prefetch defeats priority".
+
+    ``grace`` (s, >= 0): a higher-priority message counts as waiting only from ``grace`` after its
+    publish time. A live run records the client's publish time; the message reaches the queue a
+    publish latency later (``Calibration.publish_p99``), and until then the broker cannot prefer it."""
+    if not (isinstance(grace, (int, float)) and not isinstance(grace, bool) and 0 <= grace < math.inf):
+        raise ValueError(f"grace must be a number of seconds >= 0, got {grace!r}")
     a = result.arrays
     ok = (a["node"] == 0) & ~np.isnan(a["t_start"])
     pub, start, prio = a["t_publish"][a["node"] == 0], a["t_start"][a["node"] == 0], a["priority"][a["node"] == 0]
@@ -115,7 +121,8 @@ def priority_inversions(result: Any) -> dict[str, float]:
         hi = prio > p
         if not hi.any():
             continue
-        hp, hs = np.sort(pub[hi]), np.sort(start_or_inf[hi])
+        ready = pub[hi] + grace  # a message can be preferred from here until its start
+        hp, hs = np.sort(ready), np.sort(np.maximum(start_or_inf[hi], ready))
         mine = np.nonzero((prio == p) & ~np.isnan(start))[0]
         t = start[mine]
         waiting = np.searchsorted(hp, t, side="left") - np.searchsorted(hs, t, side="right")
