@@ -1,5 +1,5 @@
-# mqsim: `make lab` (notebooks), `make test` (everything CI runs), `make docs` (course website),
-# `make demo` (capacity report).
+# mqsim: `make lab` (notebooks), `make test` (lint, then the tests CI runs), `make lint` (ruff and
+# mypy), `make docs` (course website), `make demo` (capacity report).
 # Each target creates .venv and installs the project into it on first use.
 
 PYTHON ?= python3
@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 OUT    ?= out
 
-.PHONY: lab test test-browser test-broker docs demo bench clean venv
+.PHONY: lab lint test test-browser test-broker docs demo bench clean venv
 
 venv: $(STAMP)
 
@@ -29,9 +29,20 @@ LAB_ARGS  ?=
 lab: $(STAMP)
 	cd notebooks && $(abspath $(BIN))/jupyter lab $(ROOT_FLAG) $(LAB_ARGS) 00_start_here.ipynb
 
+# ruff (pycodestyle, pyflakes, bugbear, complexity <= 15) over the code and its tests, then mypy over
+# mqsim; both are configured in pyproject.toml. Both always run; either failing fails `make lint`.
+LINT_PATHS := mqsim tests benchmarks browser_tests broker_tests conftest.py
+lint: $(STAMP)
+	@rc=0; \
+	$(BIN)/ruff check $(LINT_PATHS) || rc=1; \
+	$(BIN)/mypy || rc=1; \
+	if [ $$rc -ne 0 ]; then echo "make lint: ruff or mypy found problems (see above)" >&2; fi; exit $$rc
+
+# Lint first (a finding fails `make test`), then the tests, the notebooks (nbval: outputs must match)
+# and the examples in the docstrings of mqsim (--doctest-modules; conftest.py says which modules).
 # pytest exits 5 when it collects nothing: that must fail CI, not pass silently.
-test: $(STAMP)
-	@$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval tests notebooks; rc=$$?; \
+test: lint
+	@$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval --doctest-modules tests notebooks mqsim; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5)" >&2; exit 1; fi; exit $$rc
 
 # The course website: committed notebooks (not re-executed) + docs/*.md + the API reference,
@@ -72,4 +83,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis _build docs/lectures docs/api
+	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis .mypy_cache .ruff_cache _build docs/lectures docs/api

@@ -339,12 +339,36 @@ def main() -> None:
     sizes = [float(s) for s in ("1e5,1e6" if args.quick else args.sizes).split(",")]
     engines = [e for e in args.engines.split(",") if e]
     systems = [s for s in args.systems.split(",") if s]
-    caps = {"simpy": args.max_simpy, "simpy-summary": args.max_simpy, "per-message": args.max_per_message,
-            "ciw": args.max_ciw}
-    results: dict[str, dict[str, dict[float, dict]]] = {}
     t_all = time.perf_counter()
     if args.prewarm_mb:
         prewarm(args.prewarm_mb)
+    results = measure(args, systems, sizes, engines)
+    print(f"\nmqsim engine benchmark — {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
+          f"medians of {args.repeats} runs (1 at 10^7 for SimPy/Ciw); — = skipped (too slow, see --max-*)")
+    print_throughput(results, systems, sizes, engines)
+    print_ratios(results, systems, sizes, engines)
+    print_memory(results, systems, sizes, engines)
+    ct = compile_times()
+    print("\nnumba start-up (fresh process; fast engine = event loop + summary accumulator, limit = the loop):")
+    for label, what in (("cold", "empty cache: compile"), ("warm", "cache on disk: load")):
+        v = ct.get(label)
+        print(f"  {what:22s}: " + (f"fast engine {v[0]:.2f} s, limit loop {v[1]:.2f} s" if v else "failed"))
+    print(f"\n(total benchmark wall time {time.perf_counter() - t_all:.0f} s)")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"results": {s: {e: {str(k): v for k, v in d.items()}
+                                                                 for e, d in r.items()} for s, r in results.items()},
+                                               "compile": ct}, indent=1))
+
+
+#: {system: {engine: {messages: one child's measurement}}}
+Results = dict[str, dict[str, dict[float, dict]]]
+
+
+def measure(args: argparse.Namespace, systems: list[str], sizes: list[float], engines: list[str]) -> Results:
+    """Every (system, size, engine) cell, each in a fresh child process; progress on stderr."""
+    caps = {"simpy": args.max_simpy, "simpy-summary": args.max_simpy, "per-message": args.max_per_message,
+            "ciw": args.max_ciw}
+    results: Results = {}
     for system in systems:
         for size in sizes:
             for engine in engines:
@@ -356,17 +380,23 @@ def main() -> None:
                 results.setdefault(system, {}).setdefault(engine, {})[size] = r
                 print(f"  {system:12s} {size:8.0e} {engine:14s} {fmt_rate(r):>8s} msg/s"
                       + (f"  ({r.get('error')})" if "error" in r else ""), file=sys.stderr, flush=True)
+    return results
 
-    print(f"\nmqsim engine benchmark — {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
-          f"medians of {args.repeats} runs (1 at 10^7 for SimPy/Ciw); — = skipped (too slow, see --max-*)")
+
+def _header(engines: list[str]) -> str:
+    return f"{'system':13s} {'messages':>9s} " + " ".join(f"{e:>13s}" for e in engines)
+
+
+def print_throughput(results: Results, systems: list[str], sizes: list[float], engines: list[str]) -> None:
     print(f"\nThroughput (messages simulated per second of {'CPU' if CLOCK == 'cpu' else 'wall-clock'} time):")
-    head = f"{'system':13s} {'messages':>9s} " + " ".join(f"{e:>13s}" for e in engines)
-    print(head)
+    print(_header(engines))
     for system in systems:
         for size in sizes:
             row = [fmt_rate(results.get(system, {}).get(e, {}).get(size)) for e in engines]
             print(f"{system:13s} {size:9.0e} " + " ".join(f"{x:>13s}" for x in row))
 
+
+def print_ratios(results: Results, systems: list[str], sizes: list[float], engines: list[str]) -> None:
     def rate(system: str, e: str, size: float) -> float | None:
         r = results.get(system, {}).get(e, {}).get(size)
         return r["messages"] / r[CLOCK] if r and "error" not in r else None
@@ -383,8 +413,10 @@ def main() -> None:
                 cells.append(f"{f / o:15.2f}x" if f and o else f"{'—':>16s}")
             print(f"{system:13s} {size:9.0e} " + " ".join(cells))
 
+
+def print_memory(results: Results, systems: list[str], sizes: list[float], engines: list[str]) -> None:
     print("\nPeak memory during a run, MB (resident-set growth; [tracemalloc peak] for the numba engines):")
-    print(head)
+    print(_header(engines))
     for system in systems:
         for size in sizes:
             row = []
@@ -401,18 +433,6 @@ def main() -> None:
             lo, hi = s[min(sizes)]["traced_mb"], s[max(sizes)]["traced_mb"]
             print(f"  {system}: fast-summary traced peak at {max(sizes):.0e} / at {min(sizes):.0e} = "
                   f"{hi / lo:.2f} (target <= 2)")
-
-    ct = compile_times()
-    print("\nnumba start-up (fresh process; fast engine = event loop + summary accumulator, limit = the loop):")
-    for label, what in (("cold", "empty cache: compile"), ("warm", "cache on disk: load")):
-        v = ct.get(label)
-        print(f"  {what:22s}: " + (f"fast engine {v[0]:.2f} s, limit loop {v[1]:.2f} s" if v else "failed"))
-    print(f"\n(total benchmark wall time {time.perf_counter() - t_all:.0f} s)")
-    if args.json:
-        Path(args.json).write_text(json.dumps({"results": {s: {e: {str(k): v for k, v in d.items()}
-                                                                 for e, d in r.items()} for s, r in results.items()},
-                                               "compile": ct}, indent=1))
-
 
 if __name__ == "__main__":
     main()

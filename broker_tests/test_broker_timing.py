@@ -48,7 +48,8 @@ def test_mm3_at_rho_08_calibrated_mean_wait_within_10_percent(broker):
     fit = mq.simulate(cal.apply(sc), horizon=90.0, seed=11)
     w_live, w_sim, w_fit = live.metric("Wq"), live.sim.metric("Wq"), fit.metric("Wq")
     print(f"M/M/3 rho 0.8, 90 s, seed 11: Wq live {w_live * 1e3:.2f} ms, simulated {w_sim * 1e3:.2f} ms "
-          f"({(w_sim / w_live - 1) * 100:+.1f} %), calibrated {w_fit * 1e3:.2f} ms ({(w_fit / w_live - 1) * 100:+.1f} %);"
+          f"({(w_sim / w_live - 1) * 100:+.1f} %), calibrated {w_fit * 1e3:.2f} ms "
+          f"({(w_fit / w_live - 1) * 100:+.1f} %);"
           f" overhead {cal.dispatch_overhead * 1e3:.3f} ms")
     assert live.counts()["published"] == live.sim.counts()["published"]
     assert abs(w_fit - w_live) / w_live < 0.10

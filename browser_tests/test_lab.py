@@ -2,8 +2,9 @@
 
 JupyterLab is started through the Makefile target, in a fresh copy of the repository, as a
 user would (``make lab LAB_ARGS=...``); a recording browser command captures the page it opens,
-which must be the start notebook. The test then runs every cell from cleared outputs, checks a matplotlib figure rendered, moves a slider of
-the M/M/c explorer widget and checks the widget's output changed. Saves screenshots to
+which must be the start notebook. The test then runs every cell from cleared outputs, checks a
+matplotlib figure rendered, moves a slider of the M/M/c explorer widget and checks the widget's
+output changed. Saves screenshots to
 ``artifacts/browser/``. Needs Debian's ``chromium`` (``/usr/bin/chromium``) and the Python
 ``playwright`` package; ``make test-browser`` installs both.
 """

@@ -32,5 +32,4 @@ def deprecated_module(name: str, *targets: str) -> None:
     def __dir__() -> list[str]:
         return sorted({a for t in targets for a in dir(importlib.import_module(t))})
 
-    setattr(mod, "__getattr__", __getattr__)  # PEP 562 hooks of the alias module
-    setattr(mod, "__dir__", __dir__)
+    mod.__dict__.update(__getattr__=__getattr__, __dir__=__dir__)  # PEP 562 hooks of the alias module

@@ -19,7 +19,10 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, NoReturn, Sequence
+
+if TYPE_CHECKING:
+    from mqsim.theory.results import QueueMetrics
 
 __all__ = ["main", "parse_values", "parse_set"]
 
@@ -70,7 +73,7 @@ def parse_values(text: str, where: str = "--set") -> list[Any]:
         n = int(math.floor((b - a) / step + 1e-9)) + 1
         if n > 10_000:
             raise UsageError(f"{where}: {text!r} has {n} values; at most 10,000")
-        if all(isinstance(v, int) for v in (a, b, step)):
+        if isinstance(a, int) and isinstance(b, int) and isinstance(step, int):
             return list(range(a, b + 1, step))
         return [round(a + i * step, 12) for i in range(n)]
     return [_scalar(v.strip()) for v in text.split(",") if v.strip() != ""]
@@ -422,7 +425,9 @@ def cmd_size(args: argparse.Namespace) -> int:
     _emit(args, _describe(sc, args.scenario) + "\n\n" + repr(r), r.evidence, payload)
     if args.plot and not r.evidence.empty:
         _agg()
-        _save(r.plot(), args.plot)
+        from mqsim.viz.sizing import sizing_evidence
+
+        _save(sizing_evidence(r), args.plot)
     return 0
 
 
@@ -442,11 +447,8 @@ _MODELS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
-def cmd_theory(args: argparse.Namespace) -> int:
-    from mqsim import theory as th
-
-    _check_writable("-o", args.output)
-    model = args.model
+def _check_theory_args(model: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The values of the options ``model`` takes; a missing one or one it does not take is a UsageError."""
     need, _ = _MODELS[model]
     missing = [f"--{k}" for k in need if getattr(args, k) is None]
     if missing:
@@ -457,45 +459,50 @@ def cmd_theory(args: argparse.Namespace) -> int:
     if args.t is not None and model not in ("mm1", "mmc"):
         extra_args.append("--t")
     if extra_args:
+        also = " (and --t)" if model in ("mm1", "mmc") else " (and --drop-head)" if model == "mmck" else ""
         raise UsageError(f"theory {model}: {', '.join(extra_args)} {'does' if len(extra_args) == 1 else 'do'} not "
-                         f"apply to {model}, which takes {', '.join('--' + k for k in need)}"
-                         + (" (and --t)" if model in ("mm1", "mmc") else " (and --drop-head)" if model == "mmck" else ""))
-    v = {k: getattr(args, k) for k in need}
-    extra: dict[str, Any] = {}
+                         f"apply to {model}, which takes {', '.join('--' + k for k in need)}{also}")
+    return {k: getattr(args, k) for k in need}
+
+
+def _queue_formula(model: str, v: dict[str, Any], drop_head: bool) -> QueueMetrics:
+    """The formula's metrics of one queue model of :data:`_MODELS` (arguments in its option order)."""
+    from mqsim import theory as th
+
+    formulas: dict[str, Callable[..., QueueMetrics]] = {
+        "mm1": th.mm1, "mmc": th.mmc, "mm1k": th.mm1k, "mmck": th.mmck_drop_head if drop_head else th.mmck,
+        "mg1": th.mg1, "md1": th.md1, "kingman": th.kingman, "allen-cunneen": th.allen_cunneen,
+    }
+    return formulas[model](*(v[k] for k in _MODELS[model][0]))
+
+
+def _theory_values(model: str, v: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    """Every quantity ``mqsim theory`` prints for ``model`` (times in seconds)."""
+    from mqsim import theory as th
+
     if model == "erlang-b":
-        out: dict[str, Any] = {"model": "Erlang B", "c": v["c"], "a": v["a"], "B": th.erlang_b(v["c"], v["a"])}
-    elif model == "erlang-c":
-        out = {"model": "Erlang C", "c": v["c"], "a": v["a"], "C": th.erlang_c(v["c"], v["a"])}
-    else:
-        if model == "mm1":
-            m = th.mm1(v["lam"], v["mu"])
-        elif model == "mmc":
-            m = th.mmc(v["lam"], v["mu"], v["c"])
-        elif model == "mm1k":
-            m = th.mm1k(v["lam"], v["mu"], v["K"])
-        elif model == "mmck":
-            fn = th.mmck_drop_head if args.drop_head else th.mmck
-            m = fn(v["lam"], v["mu"], v["c"], v["K"])
-        elif model == "mg1":
-            m = th.mg1(v["lam"], v["mean"], v["scv"])
-        elif model == "md1":
-            m = th.md1(v["lam"], v["mean"])
-        elif model == "kingman":
-            m = th.kingman(v["lam"], v["ca2"], v["mean"], v["scv"])
-        else:
-            m = th.allen_cunneen(v["lam"], v["ca2"], v["mean"], v["scv"], v["c"])
-        out = {k: x for k, x in m.to_dict().items() if not isinstance(x, (tuple, list, dict))}
-        if callable(getattr(m, "wait_quantile", None)):
-            for p in (0.5, 0.9, 0.95, 0.99):
-                extra[f"wait_p{p * 100:g}"] = m.wait_quantile(p)
-            for p in (0.5, 0.95, 0.99):
-                extra[f"sojourn_p{p * 100:g}"] = m.sojourn_quantile(p)
-            if args.t is not None:
-                extra[f"P(wait>{args.t:g})"] = m.wait_tail(args.t)
-                extra[f"P(sojourn>{args.t:g})"] = m.sojourn_tail(args.t)
-        elif args.t is not None:
-            raise UsageError(f"theory {model}: --t needs a model with a wait distribution (mm1, mmc)")
-        out.update(extra)
+        return {"model": "Erlang B", "c": v["c"], "a": v["a"], "B": th.erlang_b(v["c"], v["a"])}
+    if model == "erlang-c":
+        return {"model": "Erlang C", "c": v["c"], "a": v["a"], "C": th.erlang_c(v["c"], v["a"])}
+    m = _queue_formula(model, v, args.drop_head)
+    out: dict[str, Any] = {k: x for k, x in m.to_dict().items() if not isinstance(x, (tuple, list, dict))}
+    if isinstance(m, th.MMcMetrics):  # the models with a wait distribution
+        for p in (0.5, 0.9, 0.95, 0.99):
+            out[f"wait_p{p * 100:g}"] = m.wait_quantile(p)
+        for p in (0.5, 0.95, 0.99):
+            out[f"sojourn_p{p * 100:g}"] = m.sojourn_quantile(p)
+        if args.t is not None:
+            out[f"P(wait>{args.t:g})"] = m.wait_tail(args.t)
+            out[f"P(sojourn>{args.t:g})"] = m.sojourn_tail(args.t)
+    elif args.t is not None:
+        raise UsageError(f"theory {model}: --t needs a model with a wait distribution (mm1, mmc)")
+    return out
+
+
+def cmd_theory(args: argparse.Namespace) -> int:
+    """``mqsim theory MODEL --lam ...``: the formula's quantities, one per line (times in seconds)."""
+    _check_writable("-o", args.output)
+    out = _theory_values(args.model, _check_theory_args(args.model, args), args)
     import pandas as pd
 
     frame = pd.DataFrame({"quantity": list(out), "value": [_jsonable(x) for x in out.values()]})
@@ -525,7 +532,10 @@ def cmd_live(args: argparse.Namespace) -> int:
         res = live.run(sc, url, duration=args.duration, seed=args.seed, time_scale=args.time_scale,
                        warmup=args.warmup)
         cal = live.calibrate(url, n=args.calibrate) if args.calibrate else None
-    fit = simulate(cal.apply(sc, time_scale=args.time_scale), horizon=args.duration, warmup=args.warmup, seed=args.seed) if cal else None
+    fit = None
+    if cal is not None:  # res.scenario: the queue scenario the player accepted
+        fit = simulate(cal.apply(res.scenario, time_scale=args.time_scale), horizon=args.duration,
+                       warmup=args.warmup, seed=args.seed)
     sim = simulate(sc, horizon=args.duration, warmup=args.warmup, seed=args.seed)
     cmp = live.compare(sim, res, calibrated=fit, metrics=LIVE_METRICS, by=())
     table = cmp.table.drop(columns=["group", "key"])
@@ -557,7 +567,8 @@ def _add_live(sub: Any) -> None:
                                    "simulator's own sample path, and print live vs simulated side by side.")
     p.add_argument("scenario", help="scenario YAML file (see examples/)")
     p.add_argument("--duration", type=float, default=60.0, help="scenario seconds to play (default 60)")
-    p.add_argument("--url", default=None, help="AMQP URL of a running broker on loopback (default: start a private one)")
+    p.add_argument("--url", default=None,
+                   help="AMQP URL of a running broker on loopback (default: start a private one)")
     p.add_argument("--seed", type=int, default=1, help="seed of the shared sample path (default 1)")
     p.add_argument("--warmup", type=float, default=0.0, help="seconds excluded from the statistics (default 0)")
     p.add_argument("--time-scale", type=float, default=1.0, help="scenario seconds per real second (default 1)")
@@ -639,7 +650,7 @@ def build_parser() -> argparse.ArgumentParser:
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors: ``error: mqsim run: argument -n: invalid int value: 'x'``."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
 
 

@@ -13,16 +13,20 @@ import argparse
 import math
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mqsim.model.scenario import Scenario
 from mqsim.model.yaml_io import load_yaml
 
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
 REPORT_METRICS = ("throughput", "utilisation", "L", "Lq", "W", "Wq", "p_wait", "wait_p95", "wait_p99", "loss")
 
 
-def comparison(sc: Scenario, replications: int, seed: int, horizon: float, warmup: float):
+def comparison(sc: Scenario, replications: int, seed: int, horizon: float, warmup: float) -> "pd.DataFrame":
     """Simulated mean and CI beside theory for the overall row of ``sc``."""
     from mqsim.experiments.sweep import sweep
 
@@ -33,7 +37,9 @@ def comparison(sc: Scenario, replications: int, seed: int, horizon: float, warmu
     return out
 
 
-def consumer_table(sc: Scenario, replications: int, seed: int, horizon: float, warmup: float):
+def consumer_table(sc: Scenario, replications: int, seed: int, horizon: float, warmup: float) -> "pd.DataFrame":
+    """Simulated means beside theory of utilisation and waits for four consumer counts from the
+    smallest stable one up (horizon and warmup in seconds)."""
     from mqsim.experiments.sweep import sweep
 
     lo = max(1, math.floor(sc.offered_load) + 1)
@@ -50,6 +56,7 @@ def hockey_png(sc: Scenario, path: Path, replications: int, seed: int, horizon: 
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     from mqsim.experiments.sweep import sweep
     from mqsim.viz import hockey_stick
@@ -62,9 +69,12 @@ def hockey_png(sc: Scenario, path: Path, replications: int, seed: int, horizon: 
     t = sweep(sc, {rate_path: rates}, replications, seed, horizon, warmup, by=())
     ax = hockey_stick(t, "Wq", scenario=sc, path=rate_path)
     ax.set_title(f"{sc.name or 'scenario'}: {sc.consumers.count} consumers — simulated vs theory")
+    fig = ax.figure
+    if not isinstance(fig, Figure):  # a subfigure: save the whole figure
+        fig = fig.figure
     path.parent.mkdir(parents=True, exist_ok=True)
-    ax.figure.savefig(path, dpi=120)
-    plt.close(ax.figure)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
         sc = load_yaml(args.scenario)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    if not isinstance(sc, Scenario):
+        print(f"error: {args.scenario}: the demo report sizes the consumers of a queue scenario; for a Kafka "
+              f"scenario use `mqsim run` or `mqsim sweep`", file=sys.stderr)
         return 2
     import pandas as pd
 

@@ -51,8 +51,7 @@ class Comparison:
         """Wait CDFs overlaid and the per-message wait differences (first replication if several)."""
         from mqsim.viz.live import twin_figure
 
-        first = (lambda x: x[0] if isinstance(x, (list, tuple)) else x)
-        return twin_figure(first(self.sim), first(self.live), first(self.calibrated) if self.calibrated else None,
+        return twin_figure(_first(self.sim), _first(self.live), _first(self.calibrated) if self.calibrated else None,
                            title=title)
 
     def _repr_html_(self) -> str:
@@ -60,6 +59,11 @@ class Comparison:
 
     def __repr__(self) -> str:
         return self.table.to_string(index=False)
+
+
+def _first(x: Any) -> Any:
+    """The first result of a list of replications, or ``x`` itself if it is one result."""
+    return x[0] if isinstance(x, (list, tuple)) else x
 
 
 def compare(sim: Any, live: Any, *, calibrated: Any = None, metrics: Sequence[str] = COMPARE_METRICS,

@@ -119,7 +119,7 @@ def _is_kernel(fn: ast.FunctionDef) -> bool:
 
 def test_functions_fit_on_a_screen():
     long = []
-    for mod, path in MODULES.items():
+    for path in MODULES.values():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not _is_kernel(node):
                 n = node.end_lineno - node.lineno + 1
@@ -140,15 +140,16 @@ def test_no_module_is_named_after_a_notebook_range():
 
 
 @pytest.mark.parametrize("pkg", ["mqsim", "mqsim.model", "mqsim.sim", "mqsim.analysis", "mqsim.experiments",
-                                 "mqsim.theory", "mqsim.dist", "mqsim.viz"])
+                                 "mqsim.theory", "mqsim.dist", "mqsim.viz", "mqsim.teaching", "mqsim.live",
+                                 "mqsim.sim.live"])
 def test_all_lists_exactly_the_public_names(pkg):
     mod = importlib.import_module(pkg)
     listed = set(mod.__all__)
     assert len(listed) == len(mod.__all__), f"{pkg}.__all__ has duplicates"
     for name in listed:
         assert getattr(mod, name) is not None, f"{pkg}.{name} is listed but missing"
-    public = {n for n, v in vars(mod).items()
-              if not n.startswith("_") and not isinstance(v, type(ast)) and getattr(v, "__module__", "").startswith(pkg)}
+    public = {n for n, v in vars(mod).items() if not n.startswith("_") and not isinstance(v, type(ast))
+              and getattr(v, "__module__", "").startswith(pkg)}
     missing = public - listed
     assert not missing, f"{pkg}: public names not in __all__: {sorted(missing)}"
 

@@ -61,7 +61,8 @@ def journeys(a: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     n = len(parent)
     ids = np.arange(n)
     has_parent = parent >= 0
-    route_copy = has_parent & (outcome[np.where(has_parent, parent, 0)] == _ACKED)  # a dead-letter copy's parent was dropped
+    # a dead-letter copy's parent was dropped; a route copy's parent was acked
+    route_copy = has_parent & (outcome[np.where(has_parent, parent, 0)] == _ACKED)
     root = np.where(has_parent, -1, ids)
     for _ in range(n):  # follow route copies back to their original (depth <= number of stages)
         step = route_copy & (root < 0) & (root[np.where(has_parent, parent, 0)] >= 0)
@@ -151,7 +152,8 @@ def _single_hops(sel: np.ndarray, producer: np.ndarray, t_publish: np.ndarray, t
             "deliveries": 1 + np.maximum(np.asarray(deliveries, dtype=np.int64)[sel] - 1, 0)}
 
 
-def _merge(a: dict[str, np.ndarray], a_at: np.ndarray, b: dict[str, np.ndarray], b_at: np.ndarray) -> dict[str, np.ndarray]:
+def _merge(a: dict[str, np.ndarray], a_at: np.ndarray,
+           b: dict[str, np.ndarray], b_at: np.ndarray) -> dict[str, np.ndarray]:
     """Two sets of journeys in the order of the hops they ended at."""
     if not len(b_at):
         return a

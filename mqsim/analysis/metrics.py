@@ -24,7 +24,8 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["overlap", "busy_time", "window_metrics", "summary_frame", "mark_unstable", "samples", "METRIC_COLUMNS", "QUANTILES"]
+__all__ = ["overlap", "busy_time", "window_metrics", "summary_frame", "mark_unstable", "samples",
+           "METRIC_COLUMNS", "QUANTILES"]
 
 QUANTILES = (0.50, 0.95, 0.99)
 METRIC_COLUMNS = (
@@ -164,7 +165,8 @@ def summary_frame(result: Any, by: tuple[str, ...] = ("producer", "priority")) -
             for i, nm in enumerate(names):
                 m = a["producer"] == i
                 if m.any():
-                    rows.append({"group": "producer", "key": nm, **(end_to_end(i) if end_to_end else hops(m, sum(counts)))})
+                    stats = end_to_end(i) if end_to_end else hops(m, sum(counts))
+                    rows.append({"group": "producer", "key": nm, **stats})
         elif col == "priority":
             for pr in sorted(set(a["priority"].tolist()), reverse=True):
                 rows.append({"group": "priority", "key": pr, **hops(a["priority"] == pr, sum(counts))})

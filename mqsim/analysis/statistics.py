@@ -51,7 +51,8 @@ def running_ci(values: Iterable[float], confidence: float = 0.95) -> "pd.DataFra
         .reset_index(drop=True)
 
 
-def replications_needed(values: Sequence[float], target_half_width: float, confidence: float = 0.95) -> int | None:
+def replications_needed(values: Sequence[float] | np.ndarray, target_half_width: float,
+                        confidence: float = 0.95) -> int | None:
     """Smallest n >= 2 such that the Student-t ``confidence`` interval over the first n values has
     half-width <= ``target_half_width`` (same unit as the values); None if no prefix reaches it."""
     if not (isinstance(target_half_width, (int, float)) and target_half_width > 0):
@@ -113,6 +114,11 @@ def confidence_interval(x: Iterable[float], confidence: float = 0.95) -> tuple[f
     """(mean, low, high): Student-t interval for the mean of i.i.d. values ``x`` (NaNs ignored).
 
     Needs at least two finite values; with fewer the bounds are NaN.
+
+    >>> import mqsim as mq
+    >>> m, lo, hi = mq.confidence_interval([1.0, 2.0, 3.0, 4.0])   # mean +- t(0.975, 3) s / sqrt(4)
+    >>> m, round(lo, 4), round(hi, 4)
+    (2.5, 0.4457, 4.5543)
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence: must be in (0, 1), got {confidence!r}")

@@ -172,7 +172,7 @@ class SummaryStats:
         m = len(t_publish)
         if m == 0:
             return
-        if self.folder is not None:
+        if self.folder is not None and self.journeys is not None:  # both or neither (see __init__)
             if ids is None or parent is None or child is None:
                 raise ValueError("SummaryStats.add: a scenario with stages needs ids, parent and child")
             n = len(t_publish)
@@ -180,7 +180,7 @@ class SummaryStats:
             J = self.folder.fold(ids, parent, child, producer, t_publish, t_start, t_done, outcome,
                                  z if prior is None else prior, np.ones(n, dtype=np.int64) if deliveries is None
                                  else deliveries)
-            self.journeys.add(producer=J["producer"], priority=np.zeros(len(J["producer"]), dtype=np.int64),  # type: ignore[union-attr]
+            self.journeys.add(producer=J["producer"], priority=np.zeros(len(J["producer"]), dtype=np.int64),
                               t_publish=J["t_publish"], t_start=J["t_start"], t_done=J["t_done"],
                               outcome=J["outcome"], deliveries=J["deliveries"], service_busy=False)
         t0, t1 = self.t0, self.t1

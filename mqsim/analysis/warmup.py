@@ -84,7 +84,7 @@ def mser5(series: Any) -> int:
     """MSER-5: the number of leading observations of ``series`` to delete as warm-up (a multiple
     of 5, at most half the series); 0 when there is no visible transient.
 
-    >>> mser5(np.r_[np.linspace(10, 0, 50), np.zeros(950)])  # doctest: +SKIP
+    >>> mser5(np.r_[np.linspace(10, 0, 50), np.zeros(950)])   # a transient of 50 observations
     50
     """
     return mser(series, batch=5, max_fraction=0.5)

@@ -158,8 +158,10 @@ def _is_dask_client(obj: Any) -> bool:
 class Runner:
     """Runs batches of work units on one executor, reusing it between batches.
 
-    >>> with Runner("auto", n_jobs=4) as run:
-    ...     results = run.map(fn, [(sc, seed, 1000.0, 100.0) for seed in seeds], work=4 * 2400)
+    >>> from operator import mul
+    >>> with Runner("sequential", progress=False) as run:   # "auto", "process" or "dask" in parallel
+    ...     run.map(mul, [(2, 3), (4, 5)])                   # [mul(*t) for t in tasks]
+    [6, 20]
 
     ``map`` returns the results in the order of ``tasks`` whatever the executor, shows a
     progress bar (see :mod:`mqsim.progress`) and re-raises the first failure.

@@ -27,7 +27,7 @@ import numpy as np
 from mqsim.analysis.metrics import METRIC_COLUMNS
 from mqsim.analysis.statistics import confidence_interval
 from mqsim.model.overload import OverloadWarning, stability
-from mqsim.model.scenario import Scenario, ScenarioLike, as_scenario
+from mqsim.model.scenario import ScenarioLike, as_scenario
 from mqsim.model import validate
 from mqsim.model.validate import check_run_window
 from mqsim.sim import budget
@@ -214,7 +214,9 @@ class Replications:
         theory, formula, exact)."""
         t = self.table(confidence, theory=theory)
         t = t[(t["group"] == "all") & (t["key"] == "all")].set_index("metric")
-        cols = ["unstable", "n", "mean", "ci_low", "ci_high", "half_width"] + (["theory", "formula", "exact"] if theory else [])
+        cols = ["unstable", "n", "mean", "ci_low", "ci_high", "half_width"]
+        if theory:
+            cols += ["theory", "formula", "exact"]
         return t[cols]
 
     def ci(self, metric: str, group: str = "all", key: object = "all",
@@ -353,7 +355,7 @@ def _next_n(n: int, rel: dict[str, float], target: float, max_n: int) -> int:
     return int(min(max_n, max(n + 1, min(math.ceil(want), 2 * n))))
 
 
-def replicate(scenario: Scenario, n: int = 10, seed: int = 0, horizon: float = 10_000.0,
+def replicate(scenario: ScenarioLike | Mapping[str, Any], n: int = 10, seed: int = 0, horizon: float = 10_000.0,
               warmup: float | str = 0.0, *, by: tuple[str, ...] = ("producer", "priority"),
               rel_precision: float | None = None, metrics: Sequence[str] | None = None, max_n: int = 100,
               confidence: float = 0.95, extra_metrics: Sequence[str] = (), warmup_series: str = "queue",

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 
@@ -39,7 +39,7 @@ from mqsim.experiments.replications import (_auto_warmups, _check_n, _check_wind
                                             run_replication)
 from mqsim.experiments.slo import SLO, MetricSpec, parse_slo
 from mqsim.model import validate
-from mqsim.model.scenario import as_scenario
+from mqsim.model.scenario import ScenarioLike, as_scenario
 from mqsim.sim import budget
 from mqsim.sim.streams import resolve_seed
 
@@ -216,11 +216,12 @@ class SizingResult:
     """What :func:`size_consumers` found.
 
     answer: the fewest consumers whose simulated CI upper end meets the SLO (None if none up to
-    the search limit, or if no count can meet it: see ``cannot_be_met``); formula_answer: the fewest by the formula alone (None if no formula
-    gives the metric); slo: the parsed :class:`mqsim.slo.SLO`; evidence: one row per consumer
-    count looked at (consumers, rho, n, mean, ci_low, ci_high, meets, formula, formula_meets,
-    note); explanation: the reasoning in words; formula: the formula's name; formula_exact:
-    whether the formula's figures are exact; confidence: the CI level.
+    the search limit, or if no count can meet it: see ``cannot_be_met``); formula_answer: the
+    fewest by the formula alone (None if no formula gives the metric); slo: the parsed
+    :class:`mqsim.slo.SLO`; evidence: one row per consumer count looked at (consumers, rho, n,
+    mean, ci_low, ci_high, meets, formula, formula_meets, note); explanation: the reasoning in
+    words; formula: the formula's name; formula_exact: whether the formula's figures are exact;
+    confidence: the CI level.
     """
 
     answer: int | None
@@ -265,8 +266,8 @@ class SizingResult:
 # --------------------------------------------------------------------------------------------
 # the search
 # --------------------------------------------------------------------------------------------
-def size_consumers(scenario: "Scenario", slo: str | SLO, confidence: float = 0.95, *, replications: int = 10,
-                   max_replications: int = 40, seed: int = 0, horizon: float | None = None,
+def size_consumers(scenario: ScenarioLike | Mapping[str, Any], slo: str | SLO, confidence: float = 0.95, *,
+                   replications: int = 10, max_replications: int = 40, seed: int = 0, horizon: float | None = None,
                    warmup: float | str | None = None, max_consumers: int | None = None, executor: Any = None,
                    n_jobs: int | None = None, progress: bool | None = None) -> SizingResult:
     """The fewest consumers for which ``scenario`` meets ``slo`` with ``confidence``.

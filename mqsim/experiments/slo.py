@@ -156,7 +156,19 @@ class SLO:
 
 def parse_slo(slo: "str | SLO") -> SLO:
     """Parse ``"p99_wait <= 0.2"``, ``"P(wait > 0.5) <= 0.05"``, ``"Wq < 200 ms"`` ... into an
-    :class:`SLO`. Only upper bounds on metrics that fall as consumers are added are accepted."""
+    :class:`SLO`. Only upper bounds on metrics that fall as consumers are added are accepted.
+
+    >>> import mqsim as mq
+    >>> slo = mq.parse_slo("Wq < 200 ms")
+    >>> str(slo), slo.threshold, slo.met(0.15)     # thresholds of times in seconds
+    ('Wq < 0.2 s', 0.2, True)
+    >>> str(mq.parse_slo("P(wait > 0.5) <= 0.05"))
+    'P(wait>0.5) <= 0.05'
+    >>> mq.parse_slo("throughput >= 2")
+    Traceback (most recent call last):
+    ...
+    ValueError: slo: 'throughput >= 2': only upper bounds ('<=' or '<') are supported, ...
+    """
     if isinstance(slo, SLO):
         return slo
     if not isinstance(slo, str):

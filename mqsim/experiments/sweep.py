@@ -22,7 +22,7 @@ from mqsim.experiments.replications import (
     run_replication,
 )
 from mqsim.model import validate
-from mqsim.model.scenario import Scenario, as_scenario
+from mqsim.model.scenario import ScenarioLike, as_scenario
 from mqsim.sim import budget
 from mqsim.sim.streams import resolve_seed
 
@@ -52,7 +52,8 @@ def _points(grid: Mapping[str, Iterable[Any]]) -> tuple[list[str], list[tuple[An
             raise ValueError(f"grid[{p!r}]: needs at least one value")
         n *= len(v)
         if n > MAX_POINTS:
-            raise ValueError(f"grid: more than {MAX_POINTS:,} points ({' x '.join(str(len(list(grid[q]))) for q in paths)})")
+            sizes = " x ".join(str(len(list(grid[q]))) for q in paths)
+            raise ValueError(f"grid: more than {MAX_POINTS:,} points ({sizes})")
         values.append(v)
     return paths, list(product(*values))
 
@@ -68,8 +69,8 @@ def _warn_unstable(sc0: Any, scs: list[Any], paths: list[str], points: list[tupl
                            f"state (offered load >= 1 with no length limit; their rows are marked unstable): {shown}")
 
 
-def sweep(scenario: Scenario, grid: Mapping[str, Iterable[Any]], replications: int = 10, seed: int = 0,
-          horizon: float = 10_000.0, warmup: float | str = 0.0, *, by: tuple[str, ...] = ("priority",),
+def sweep(scenario: ScenarioLike | Mapping[str, Any], grid: Mapping[str, Iterable[Any]], replications: int = 10,
+          seed: int = 0, horizon: float = 10_000.0, warmup: float | str = 0.0, *, by: tuple[str, ...] = ("priority",),
           confidence: float = 0.95, extra_metrics: Sequence[str] = (), warmup_series: str = "queue",
           warmup_pilots: int = 5, executor: Any = None, n_jobs: int | None = None,
           progress: bool | None = None, records: str = "full") -> "pd.DataFrame":
@@ -79,8 +80,8 @@ def sweep(scenario: Scenario, grid: Mapping[str, Iterable[Any]], replications: i
     keyed by producer and class, so points differ only by what the grid changes.
     Returns tidy rows: the grid columns, ``rho`` (offered utilisation lam*E[S]/c), group, key,
     metric, ``unstable`` (True where the point has no steady state: offered load >= 1 with no
-    length limit; such means grow with the horizon), n, mean, std, ci_low, ci_high, half_width, and ``theory`` (with ``formula`` and
-    ``exact``) wherever :func:`mqsim.theory.for_scenario` applies (NaN elsewhere).
+    length limit; such means grow with the horizon), n, mean, std, ci_low, ci_high, half_width,
+    and ``theory`` (with ``formula`` and ``exact``) wherever :func:`mqsim.theory.for_scenario` applies (NaN elsewhere).
     ``warmup="auto"``: an MSER-5 warm-up per point from ``warmup_pilots`` pilot runs (as in
     :func:`replicate`; adds a ``warmup`` column, seconds).
     records: ``"full"`` (default) or ``"summary"`` (running statistics per run: flat memory and

@@ -192,7 +192,8 @@ class TraceReplay:
                 raise ValueError(f"trace file {str(p)!r}: line 1 must be a header with a 'time' column, got {cols}")
             unknown = [c for c in cols if c not in ("time", "priority", "service")]
             if unknown:
-                raise ValueError(f"trace file {str(p)!r}: unknown column {unknown[0]!r}; allowed: time, priority, service")
+                raise ValueError(f"trace file {str(p)!r}: unknown column {unknown[0]!r}; "
+                                 f"allowed: time, priority, service")
             for line, row in enumerate(rd, start=2):
                 if None in row:
                     raise ValueError(f"trace file {str(p)!r}, line {line}: more values than the header's "

@@ -115,7 +115,8 @@ class Queue:
         if self.dead_letter is not None:
             validate.name("queue.dead_letter", self.dead_letter)
         if self.max_priority is not None:
-            object.__setattr__(self, "max_priority", validate.integer("queue.max_priority", self.max_priority, 1, MAX_AMQP_PRIORITY))
+            object.__setattr__(self, "max_priority",
+                               validate.integer("queue.max_priority", self.max_priority, 1, MAX_AMQP_PRIORITY))
         if self.max_length is not None:
             object.__setattr__(self, "max_length", validate.integer("queue.max_length", self.max_length, 0, MAX_LIMIT))
         validate.choice("queue.overflow", self.overflow, OVERFLOW_POLICIES)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, field, fields
-from typing import Any, ClassVar, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 import numpy as np
 
@@ -93,7 +93,7 @@ class Distribution:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"dist": self.kind}
-        for f in fields(self):  # type: ignore[arg-type]
+        for f in fields(self):  # type: ignore[arg-type]  # every concrete distribution is a dataclass
             v = getattr(self, f.name)
             out[f.name] = list(v) if isinstance(v, tuple) else v
         return out
@@ -107,7 +107,14 @@ class Distribution:
 
 @dataclass(frozen=True)
 class Exponential(Distribution):
-    """Exponential duration with the given ``mean`` (s); ``Exponential(rate=r)`` also works."""
+    """Exponential duration with the given ``mean`` (s); ``Exponential(rate=r)`` also works.
+
+    >>> import mqsim as mq
+    >>> mq.dist.Exponential(mean=0.5)
+    Exponential(mean=0.5)
+    >>> mq.dist.Exponential(rate=4.0).mean, mq.dist.Exponential(mean=0.5).scv   # seconds; scv 1
+    (0.25, 1.0)
+    """
 
     mean_: float = field(default=float("nan"), repr=False)
     kind: ClassVar[str] = "exponential"
@@ -115,7 +122,10 @@ class Exponential(Distribution):
     def __init__(self, mean: float | None = None, *, rate: float | None = None):
         if (mean is None) == (rate is None):
             raise ValueError("exponential: give exactly one of mean (s, > 0) or rate (1/s, > 0)")
-        m = validate.positive("exponential.mean", mean) if mean is not None else 1.0 / validate.positive("exponential.rate", rate)
+        if mean is not None:
+            m = validate.positive("exponential.mean", mean)
+        else:
+            m = 1.0 / validate.positive("exponential.rate", rate)
         if not math.isfinite(m):
             raise ValueError(f"exponential.rate: must be > {1 / 1.7e308:g} per second (the mean 1/rate must be a "
                              f"finite number of seconds), got {rate!r}")
@@ -236,7 +246,10 @@ class Gamma(Distribution):
         k = validate.positive(f"{_field}.shape", shape)
         if (mean is None) == (scale is None):
             raise ValueError(f"{_field}: give exactly one of mean (s, > 0) or scale (s, > 0)")
-        m = validate.positive(f"{_field}.mean", mean) if mean is not None else k * validate.positive(f"{_field}.scale", scale)
+        if mean is not None:
+            m = validate.positive(f"{_field}.mean", mean)
+        else:
+            m = k * validate.positive(f"{_field}.scale", scale)
         if not math.isfinite(m) or m <= 0:
             raise ValueError(f"{_field}.scale: shape * scale (the mean) must be a finite number > 0 seconds, "
                              f"got {k!r} * {scale!r}")
@@ -455,6 +468,8 @@ class Empirical(Distribution):
 
     samples: tuple[float, ...]
     kind: ClassVar[str] = "empirical"
+    if TYPE_CHECKING:  # set by __post_init__; not a dataclass field (to_dict and == use samples only)
+        _arr: np.ndarray
 
     def __init__(self, samples: Any):
         object.__setattr__(self, "samples", samples)
@@ -504,26 +519,26 @@ class Empirical(Distribution):
 
     @property
     def scv(self) -> float:
-        arr = self._arr / self._arr.mean()  # type: ignore[attr-defined]
+        arr = self._arr / self._arr.mean()
         return float(arr.var())
 
     @property
     def mean(self) -> float:
-        return float(self._arr.mean())  # type: ignore[attr-defined]
+        return float(self._arr.mean())
 
     @property
     def var(self) -> float:
-        return float(self._arr.var())  # type: ignore[attr-defined]
+        return float(self._arr.var())
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        arr = self._arr  # type: ignore[attr-defined]
+        arr = self._arr
         return arr[rng.integers(0, arr.size, size)]
 
     def lst(self, s: float) -> float:
-        return float(np.mean(np.exp(-s * self._arr)))  # type: ignore[attr-defined]
+        return float(np.mean(np.exp(-s * self._arr)))
 
     def lst_complement(self, s: float) -> float:
-        return float(np.mean(-np.expm1(-s * self._arr)))  # type: ignore[attr-defined]
+        return float(np.mean(-np.expm1(-s * self._arr)))
 
     def __repr__(self) -> str:
         return f"Empirical(n={len(self.samples)}, mean={self.mean:.6g})"

@@ -1,14 +1,14 @@
 """Kafka-style topics: P partitions, keyed producers, one consumer group.
 
 Semantics (Apache Kafka documentation, "Consumers" and "Consumer Position"): a record's key
-picks its partition (key ``k`` hashes to partition ``k mod P``; keys are ranked by popularity and drawn from a Zipf law with exponent
-``key_skew``, 0 = uniform); each partition is a FIFO log owned by exactly one consumer of the
-group, so parallelism is min(consumers, partitions) and there is no pooling across
-partitions. A consumer owning several partitions processes one record at a time, always the
-oldest head among its partitions, so order *within* a partition is kept. Assignment is
-``range`` or ``round-robin``. When a consumer joins or leaves, the whole group pauses for
-``rebalance`` seconds (eager rebalance; a record being processed is finished first) and
-partitions are reassigned over the members.
+picks its partition (key ``k`` hashes to partition ``k mod P``; keys are ranked by popularity
+and drawn from a Zipf law with exponent ``key_skew``, 0 = uniform); each partition is a FIFO log
+owned by exactly one consumer of the group, so parallelism is min(consumers, partitions) and
+there is no pooling across partitions. A consumer owning several partitions processes one record
+at a time, always the oldest head among its partitions, so order *within* a partition is kept.
+Assignment is ``range`` or ``round-robin``. When a consumer joins or leaves, the whole group
+pauses for ``rebalance`` seconds (eager rebalance; a record being processed is finished first)
+and partitions are reassigned over the members.
 
 The scenario is pure data; :mod:`mqsim.sim.kafka` runs it.
 """

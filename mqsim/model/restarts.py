@@ -54,7 +54,7 @@ class Restarts:
         object.__setattr__(self, "times", ts)
         if self.every is not None:
             object.__setattr__(self, "every", _dist.from_spec(self.every, "restarts.every"))
-            if self.every.mean <= 0:  # type: ignore[union-attr]
+            if self.every.mean <= 0:
                 raise ValueError("restarts.every: the mean up-time must be > 0 seconds")
         if not ts and self.every is None:
             raise ValueError("restarts: give times (a list of seconds) and/or every (a distribution of up-times)")

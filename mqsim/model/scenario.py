@@ -66,6 +66,69 @@ def as_scenario(scenario: Any) -> "ScenarioLike":
                      f"{type(scenario).__name__}")
 
 
+def _checked_producers(producers: Any) -> tuple[Producer, ...]:
+    """``Scenario.producers`` as a tuple of uniquely named producers (one producer or a list)."""
+    if isinstance(producers, Producer):
+        prods: tuple[Any, ...] = (producers,)
+    else:
+        prods = tuple(validate.sequence("producers", producers, what="a list of mqsim.Producer", max_len=10_000))
+    if not prods:
+        raise ValueError("producers: at least one producer is required")
+    for i, p in enumerate(prods):
+        if not isinstance(p, Producer):
+            raise ValueError(f"producers[{i}]: must be a mqsim.Producer, got {type(p).__name__}")
+    dup = {n for n, k in Counter(p.name for p in prods).items() if k > 1}
+    if dup:
+        raise ValueError(f"producers.name: names must be unique, repeated: {sorted(dup)}")
+    return prods
+
+
+def _checked_stages(stages: Any) -> tuple[Stage, ...]:
+    """``Scenario.stages`` as a tuple of uniquely named stages."""
+    out = tuple(validate.sequence("stages", stages, what="a list of mqsim.Stage", max_len=1000))
+    for i, st in enumerate(out):
+        if not isinstance(st, Stage):
+            raise ValueError(f"stages[{i}]: must be a mqsim.Stage, got {type(st).__name__}")
+    snames = [st.name for st in out]
+    if len(set(snames)) != len(snames):
+        raise ValueError(f"stages.name: names must be unique, got {snames}")
+    return out
+
+
+def _checked_routes(raw: Any, nodes: list[str]) -> dict[str, dict[str, float]]:
+    """``Scenario.routes``: {from queue: {to queue: probability}} between the queues ``nodes``,
+    each queue's probabilities summing to <= 1."""
+    routes: dict[str, dict[str, float]] = {}
+    validate.mapping("routes", raw, "a mapping {from queue: {to queue: probability}}")
+    for src, dsts in raw.items():
+        if not isinstance(src, str) or src not in nodes:
+            raise ValueError(f"routes[{src!r}]: no queue of that name (queues: {nodes})")
+        validate.mapping(f"routes[{src!r}]", dsts, "a mapping {to queue: probability}")
+        routes[src] = {}
+        for dst, pr in dsts.items():
+            if not isinstance(dst, str) or dst not in nodes:
+                raise ValueError(f"routes[{src!r}][{dst!r}]: no queue of that name (queues: {nodes})")
+            routes[src][dst] = validate.probability(f"routes[{src!r}][{dst!r}]", pr, closed=True)
+        if sum(routes[src].values()) > 1 + 1e-12:
+            raise ValueError(f"routes[{src!r}]: probabilities must sum to <= 1, got {sum(routes[src].values())}")
+    return routes
+
+
+def _check_node(nm: str, q: Queue, cons: Consumers, snames: list[str], prods: Sequence[Producer]) -> None:
+    """The queue ``nm`` (MAIN or a stage) and its consumers fit together and with the stages."""
+    where = "queue" if nm == MAIN else f"stages[{nm!r}].queue"
+    if q.dead_letter is not None and q.dead_letter not in snames:
+        raise ValueError(f"{where}.dead_letter: no stage named {q.dead_letter!r} (stages: {snames})")
+    if q.dead_letter == nm:
+        raise ValueError(f"{where}.dead_letter: a queue cannot dead-letter to itself")
+    if cons.has_outcomes:
+        for p in prods:
+            for lv in p.priority_levels:
+                cons.outcome_probs(p.name, q.effective_priority(lv))  # raises if nack + reject >= 1
+    if q.overflow == "reject-publish-dlx" and q.dead_letter is None:
+        raise ValueError(f"{where}.overflow: reject-publish-dlx needs {where}.dead_letter set to a stage")
+
+
 def producers_from_data(raw: Any) -> list[Producer]:
     """Producers from plain data: a list of mappings (or one mapping)."""
     if isinstance(raw, Mapping):
@@ -109,65 +172,24 @@ class Scenario:
             if not isinstance(self.restarts, Mapping):
                 raise ValueError("restarts: expected {times: [seconds], every: distribution, downtime: seconds}")
             object.__setattr__(self, "restarts", Restarts.from_dict(self.restarts))
-        if isinstance(self.producers, Producer):
-            prods: tuple[Any, ...] = (self.producers,)
-        else:
-            prods = tuple(validate.sequence("producers", self.producers, what="a list of mqsim.Producer",
-                                            max_len=10_000))
-        if not prods:
-            raise ValueError("producers: at least one producer is required")
-        for i, p in enumerate(prods):
-            if not isinstance(p, Producer):
-                raise ValueError(f"producers[{i}]: must be a mqsim.Producer, got {type(p).__name__}")
-        names = [p.name for p in prods]
-        dup = {n for n, k in Counter(names).items() if k > 1}
-        if dup:
-            raise ValueError(f"producers.name: names must be unique, repeated: {sorted(dup)}")
+        prods = _checked_producers(self.producers)
         if not isinstance(self.queue, Queue):
             raise ValueError(f"queue: must be a mqsim.Queue, got {type(self.queue).__name__}")
         if not isinstance(self.consumers, Consumers):
             raise ValueError(f"consumers: must be a mqsim.Consumers, got {type(self.consumers).__name__}")
         object.__setattr__(self, "name", validate.name("name", self.name, empty=True))
         object.__setattr__(self, "producers", prods)
-        stages = tuple(validate.sequence("stages", self.stages, what="a list of mqsim.Stage", max_len=1000))
-        for i, st in enumerate(stages):
-            if not isinstance(st, Stage):
-                raise ValueError(f"stages[{i}]: must be a mqsim.Stage, got {type(st).__name__}")
-        snames = [st.name for st in stages]
-        if len(set(snames)) != len(snames):
-            raise ValueError(f"stages.name: names must be unique, got {snames}")
+        stages = _checked_stages(self.stages)
         object.__setattr__(self, "stages", stages)
-        nodes = [MAIN, *snames]
-        routes: dict[str, dict[str, float]] = {}
-        validate.mapping("routes", self.routes, "a mapping {from queue: {to queue: probability}}")
-        for src, dsts in self.routes.items():
-            if not isinstance(src, str) or src not in nodes:
-                raise ValueError(f"routes[{src!r}]: no queue of that name (queues: {nodes})")
-            validate.mapping(f"routes[{src!r}]", dsts, "a mapping {to queue: probability}")
-            routes[src] = {}
-            for dst, pr in dsts.items():
-                if not isinstance(dst, str) or dst not in nodes:
-                    raise ValueError(f"routes[{src!r}][{dst!r}]: no queue of that name (queues: {nodes})")
-                routes[src][dst] = validate.probability(f"routes[{src!r}][{dst!r}]", pr, closed=True)
-            if sum(routes[src].values()) > 1 + 1e-12:
-                raise ValueError(f"routes[{src!r}]: probabilities must sum to <= 1, got {sum(routes[src].values())}")
-        object.__setattr__(self, "routes", routes)
+        snames = [st.name for st in stages]
+        object.__setattr__(self, "routes", _checked_routes(self.routes, [MAIN, *snames]))
+        names = [p.name for p in prods]
         for k, st in enumerate((None, *stages)):
             _check_producer_keys(self.consumers if st is None else st.consumers,
                                  "consumers" if st is None else f"stages[{k - 1}].consumers", names)
         for nm, q in [(MAIN, self.queue), *[(st.name, st.queue) for st in stages]]:
-            where = "queue" if nm == MAIN else f"stages[{nm!r}].queue"
-            if q.dead_letter is not None and q.dead_letter not in snames:
-                raise ValueError(f"{where}.dead_letter: no stage named {q.dead_letter!r} (stages: {snames})")
-            if q.dead_letter == nm:
-                raise ValueError(f"{where}.dead_letter: a queue cannot dead-letter to itself")
             cons = self.node(0 if nm == MAIN else snames.index(nm) + 1)[1]
-            if cons.has_outcomes:
-                for p in prods:
-                    for lv in p.priority_levels:
-                        cons.outcome_probs(p.name, q.effective_priority(lv))  # raises if nack + reject >= 1
-            if q.overflow == "reject-publish-dlx" and q.dead_letter is None:
-                raise ValueError(f"{where}.overflow: reject-publish-dlx needs {where}.dead_letter set to a stage")
+            _check_node(nm, q, cons, snames, prods)
 
     # ----- nodes (the main queue and the stages) ---------------------------------------
     @property
@@ -276,9 +298,9 @@ class Scenario:
     def from_dict(cls, data: Mapping[str, Any]) -> "Scenario":
         """A scenario from plain data (as loaded from YAML or JSON); see ``examples/*.yaml``."""
         data = validate.keys("scenario", data, cls.FIELDS)
-        stages = data.get("stages")
-        stages = [] if stages is None else validate.sequence("stages", stages, what="a list of {name, queue, consumers}",
-                                                             max_len=1000)
+        raw_stages = data.get("stages")
+        stages = [] if raw_stages is None else validate.sequence("stages", raw_stages, max_len=1000,
+                                                                 what="a list of {name, queue, consumers}")
         routes = data.get("routes")
         return cls(producers=producers_from_data(data.get("producers")),
                    queue=Queue.from_dict(data.get("queue")), consumers=Consumers.from_dict(data.get("consumers")),
@@ -293,7 +315,16 @@ class Scenario:
 
     def with_value(self, path: str, value: Any) -> "Scenario":
         """A copy with the field at dotted ``path`` (e.g. ``"producers[0].rate"``) set to ``value``;
-        a ``ValueError`` names the path when it does not lead to a field."""
+        a ``ValueError`` names the path when it does not lead to a field.
+
+        >>> import mqsim as mq
+        >>> sc = mq.Scenario([mq.Producer("orders", rate=2.4)],
+        ...                  consumers=mq.Consumers(3, service=mq.dist.Exponential(mean=1.0)))
+        >>> sc.with_value("consumers.count", 4).consumers.count, sc.consumers.count
+        (4, 3)
+        >>> round(sc.with_value("producers[0].rate", 2.7).utilisation, 4)   # 2.7 msg/s x 1 s / 3
+        0.9
+        """
         data = copy.deepcopy(self.to_dict())
         set_path(data, path, value)
         return type(self).from_dict(data)

@@ -38,6 +38,7 @@ def run(ks: KafkaScenario, horizon: float, warmup: float, seed: int, *, trace: b
     if records != "full":
         raise ValueError("records='summary' is not supported for Kafka scenarios; use records='full'")
     env = simpy.Environment()
+    # a KafkaScenario has the node interface Records and Result read (node_names, stages, node)
     log = TopicLog(env, ks, seed, Records(ks, horizon, trace=bool(trace)))  # type: ignore[arg-type]
     for i in range(len(ks.producers)):
         env.process(log.producer(i))
@@ -97,7 +98,7 @@ class TopicLog:
         m = self.members[j]
         if m.idle:
             m.idle = False
-            m.wake.succeed()  # type: ignore[union-attr]
+            m.wake.succeed()  # type: ignore[union-attr]  # an idle member waits on its wake event
 
     def _key_stream(self, i: int) -> Any:
         t = self.ks.topic
@@ -109,6 +110,7 @@ class TopicLog:
     def producer(self, i: int) -> Generator[simpy.Event, Any, None]:
         """Producer ``i``: append each record to the partition its key hashes to."""
         p, env, rec = self.ks.producers[i], self.env, self.rec
+        # Kafka producers are renewal (KafkaScenario checks it), so they have an interarrival law
         gap = Stream(p.interarrival.sample, make_rng(self.seed, ARRIVAL, i)).next  # type: ignore[union-attr]
         svc = Stream((p.service or self.ks.group.service).sample, make_rng(self.seed, SERVICE, i, 0)).next
         key_next = self._key_stream(i)

@@ -186,21 +186,22 @@ class SummaryResult(Result):
     ``metric()`` and ``counts()``, but no ``messages``, ``arrays`` or ``queue_length``.
     Percentiles come from histograms (see :mod:`mqsim.summary`)."""
 
-    records: SummaryStats  # type: ignore[assignment]
+    records: SummaryStats  # type: ignore[assignment]  # running statistics instead of per-message Records
 
     def __init__(self, scenario: Scenario, stats: SummaryStats, *, horizon: float, warmup: float, seed: int,
                  engine: str):
+        # the base class only stores them; every method reading per-message records is overridden
         super().__init__(scenario, stats, horizon=horizon, warmup=warmup, seed=seed, engine=engine)  # type: ignore[arg-type]
 
-    @property  # type: ignore[override]
+    @property
     def arrays(self) -> dict[str, np.ndarray]:
         raise ValueError(_NO_ROWS.format(what="Result.arrays"))
 
-    @property  # type: ignore[override]
+    @property
     def messages(self) -> "pd.DataFrame":
         raise ValueError(_NO_ROWS.format(what="Result.messages"))
 
-    @property  # type: ignore[override]
+    @property
     def queue_length(self) -> "pd.DataFrame":
         raise ValueError(_NO_ROWS.format(what="Result.queue_length"))
 

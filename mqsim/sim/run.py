@@ -1,8 +1,16 @@
 """``mqsim.simulate``: the one entry point, for every engine and both record modes.
 
->>> res = simulate(sc, horizon=10_000, warmup=500, seed=1)                  # doctest: +SKIP
+>>> import mqsim as mq
+>>> sc = mq.Scenario([mq.Producer("orders", rate=2.4)],
+...                  consumers=mq.Consumers(3, service=mq.dist.Exponential(mean=1.0)))
+>>> res = simulate(sc, horizon=10_000, warmup=500, seed=1)
+>>> res.engine, res.horizon, res.warmup                                     # seconds
+('simpy', 10000.0, 500.0)
 >>> res = simulate(sc, horizon=10_000, warmup=500, seed=1, engine="fast")   # doctest: +SKIP
 >>> res = simulate(sc, horizon=1e7, seed=1, engine="auto", records="summary")  # doctest: +SKIP
+
+(The last two are not run as doctests: the first compiles the numba engine on first use, the
+second simulates 24 million messages.)
 
 Engines (same seed -> same sample path on every engine that supports the scenario):
 
@@ -87,7 +95,8 @@ def simulate(scenario: ScenarioLike, horizon: float, warmup: float = 0.0, seed: 
         from mqsim.model.kafka import KafkaScenario
         from mqsim.sim import kafka
 
-        return kafka.run(cast(KafkaScenario, scenario), horizon, warmup, seed, trace=trace, records=records, handlers=handlers)
+        return kafka.run(cast(KafkaScenario, scenario), horizon, warmup, seed, trace=trace, records=records,
+                         handlers=handlers)
     if which == "fast":
         from mqsim.sim.fast import driver as fast
 

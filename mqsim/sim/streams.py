@@ -43,15 +43,19 @@ __all__ = ["BLOCK", "ARRIVAL", "PRIORITY", "SERVICE", "CONSUMER", "THINNING", "B
            "FAILURE", "ROUTE", "RESTART", "LIVE", "make_rng", "Stream", "draws", "resolve_seed"]
 
 BLOCK = 1024
-ARRIVAL, PRIORITY, SERVICE, CONSUMER, THINNING, BATCH, REDELIVERY, STAGE_SERVICE, FAILURE, ROUTE, RESTART, LIVE = range(12)
+(ARRIVAL, PRIORITY, SERVICE, CONSUMER, THINNING, BATCH, REDELIVERY, STAGE_SERVICE, FAILURE, ROUTE, RESTART,
+ LIVE) = range(12)
 
 
 def resolve_seed(seed: int | np.random.SeedSequence | None) -> int:
     """Turn ``seed`` into a non-negative int entropy value (fresh entropy when ``None``)."""
     if seed is None:
-        return int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
+        seed = np.random.SeedSequence()
     if isinstance(seed, np.random.SeedSequence):
-        return int(seed.entropy)  # type: ignore[arg-type]
+        entropy = seed.entropy  # an int unless the sequence was built from a list of ints
+        if not isinstance(entropy, (int, np.integer)):
+            raise ValueError(f"seed: a SeedSequence must hold one integer entropy value, got {entropy!r}")
+        return int(entropy)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed: must be None or an integer >= 0, got {seed!r}")
     return int(seed)

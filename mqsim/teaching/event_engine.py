@@ -55,7 +55,7 @@ def state_distribution(result: "Result", theory: Any = None, n_max: int | None =
     seen_frac = np.bincount(seen, minlength=top + 1)[: top + 1] / max(seen.size, 1)
     if n_max is None:
         cum = np.cumsum(time_avg)
-        n_max = int(min(np.searchsorted(cum, 0.999) + 1, 60, top))
+        n_max = min(int(np.searchsorted(cum, 0.999)) + 1, 60, top)
     n = np.arange(n_max + 1)
     out = pd.DataFrame({"n": n, "time_average": time_avg[: n_max + 1],
                         "seen_by_arrivals": np.pad(seen_frac, (0, max(0, n_max + 1 - seen_frac.size)))[: n_max + 1]})
@@ -90,7 +90,7 @@ def toy_event_list(arrivals: Sequence[float], services: Sequence[float],
 
     waiting: deque[int] = deque()
     busy = False
-    trace = []
+    trace: list[dict[str, Any]] = []
     if n:
         schedule(arr[0], "publish", 0)
     while events:
@@ -127,7 +127,10 @@ async def asyncio_queue_demo(gaps: Sequence[float], services: Sequence[float], s
     q: asyncio.Queue = asyncio.Queue()
     rows: list[dict[str, float]] = []
     t_zero = time.perf_counter()
-    clock = lambda: (time.perf_counter() - t_zero) / scale  # noqa: E731 - simulated seconds
+
+    def clock() -> float:
+        """Simulated seconds since the start."""
+        return (time.perf_counter() - t_zero) / scale
 
     async def producer() -> None:
         for i, g in enumerate(gaps):

@@ -3,8 +3,8 @@
 >>> from mqsim.teaching import exercises
 >>> exercises.params("nb04_ex1")                 # the lecture's canonical parameters
 {'lam': 2.4, 'mu': 1.0, 't': 0.5, 'max_prob': 0.05}
->>> exercises.check("nb04_ex1", 5)               # doctest: +SKIP
-nb04_ex1: right. ...
+>>> exercises.check("nb04_ex1", 5)               # the fewest consumers: feedback, no answer shown
+nb04_ex1: right: 5 consumers.
 
 This module is the small registry: :class:`Exercise`, :class:`Feedback`, :func:`register`,
 :func:`check`, :func:`params`, :func:`question` and :func:`exercises`. Each lecture declares its

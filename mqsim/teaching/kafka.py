@@ -74,9 +74,15 @@ def partition_lag(result: "Result", times: Sequence[float] | None = None) -> "pd
     the run); one column per partition."""
     import pandas as pd
 
+    from mqsim.model.kafka import KafkaScenario
+
+    ks = result.scenario
+    if not isinstance(ks, KafkaScenario):
+        raise ValueError(f"result: partition_lag needs the result of a mqsim.KafkaScenario run, got one of a "
+                         f"{type(ks).__name__}")
     a = result.arrays
     part = np.asarray(result.records.extra["partition"], dtype=np.int64)
-    P = result.scenario.topic.partitions
+    P = ks.topic.partitions
     ts = np.linspace(0.0, result.horizon, 201)[1:] if times is None else np.asarray(times, dtype=float)
     cols = {}
     for p in range(P):
@@ -147,6 +153,7 @@ def kafka_wait_comparison(lam: float, mu: float, configs: Sequence[tuple[str, in
     svc = Exponential(rate=mu)
     rows = []
     for label, c, P in configs:
+        sc: Scenario | KafkaScenario
         if P is None:
             sc = Scenario([Producer("events", rate=lam)], consumers=Consumers(c, service=svc))
             value, model, formula = th.mmc(lam, mu, c).W, f"M/M/{c}", "Erlang C (pooled)"

@@ -13,7 +13,7 @@ queueing systems", Management Science 10:131–142; the Ciw documentation, Tutor
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
@@ -93,9 +93,18 @@ def end_to_end_times(result: "Result") -> np.ndarray:
     return (a["t_done"][leaf] - start)[keep]
 
 
-#: the Ciw café (Tutorial II), per minute: cold counter, hot counter, till
-_CAFE = {"gamma": (0.3, 0.2, 0.0), "routing": ((0.0, 0.3, 0.7), (0.0, 0.0, 1.0), (0.0, 0.0, 0.0)),
-         "mu": (1.0, 0.4, 0.5), "c": (1, 2, 2), "names": ("cold", "hot", "till")}
+class _Cafe(NamedTuple):
+    """The Ciw café (Tutorial II), per minute, one entry per node: cold counter, hot counter, till."""
+
+    gamma: tuple[float, ...]  # external arrival rates (1/min)
+    routing: tuple[tuple[float, ...], ...]  # routing probabilities, row = from, column = to
+    mu: tuple[float, ...]  # service rates (1/min)
+    c: tuple[int, ...]  # servers
+    names: tuple[str, ...]
+
+
+_CAFE = _Cafe(gamma=(0.3, 0.2, 0.0), routing=((0.0, 0.3, 0.7), (0.0, 0.0, 1.0), (0.0, 0.0, 0.0)),
+              mu=(1.0, 0.4, 0.5), c=(1, 2, 2), names=("cold", "hot", "till"))
 
 
 def cafe_theory(scale: float = 1.0, mu: Sequence[float] | None = None, c: Sequence[int] | None = None
@@ -105,8 +114,8 @@ def cafe_theory(scale: float = 1.0, mu: Sequence[float] | None = None, c: Sequen
     hot 0.3, cold -> till 0.7, hot -> till 1; service rates ``mu`` (default (1, 0.4, 0.5)/min) with
     ``c`` servers (default (1, 2, 2)). At the defaults: T = 5.193 min, saturation throughput 1/min
     (60/h) at the till."""
-    return th.jackson([g * scale for g in _CAFE["gamma"]], [list(r) for r in _CAFE["routing"]],
-                   list(mu or _CAFE["mu"]), list(c or _CAFE["c"]))
+    return th.jackson([g * scale for g in _CAFE.gamma], [list(r) for r in _CAFE.routing],
+                      list(mu or _CAFE.mu), list(c or _CAFE.c))
 
 
 def cafe_scenario(scale: float = 1.0, mu: Sequence[float] | None = None, c: Sequence[int] | None = None
@@ -120,10 +129,10 @@ def cafe_scenario(scale: float = 1.0, mu: Sequence[float] | None = None, c: Sequ
     from mqsim.model.dist import Deterministic, Exponential
     from mqsim.model.scenario import Consumers, Producer, Scenario, Stage
 
-    g = _CAFE["gamma"]
+    g = _CAFE.gamma
     total = (g[0] + g[1]) * scale
     stages = [Stage(nm, consumers=Consumers(ci, service=Exponential(rate=m)))
-              for nm, m, ci in zip(_CAFE["names"], mu or _CAFE["mu"], c or _CAFE["c"])]
+              for nm, m, ci in zip(_CAFE.names, mu or _CAFE.mu, c or _CAFE.c)]
     return Scenario([Producer("customers", rate=total)],
                     consumers=Consumers(50, service=Deterministic(0.0)), stages=stages,
                     routes={"main": {"cold": g[0] / (g[0] + g[1]), "hot": g[1] / (g[0] + g[1])},

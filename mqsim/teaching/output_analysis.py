@@ -183,7 +183,8 @@ def _ex2(p: Mapping[str, Any]) -> float:
     from mqsim.model.dist import Exponential
     from mqsim.model.scenario import Consumers, Producer, Scenario
 
-    sc = Scenario([Producer("customers", rate=p["lam"])], consumers=Consumers(p["c"], service=Exponential(rate=p["mu"])))
+    sc = Scenario([Producer("customers", rate=p["lam"])],
+                  consumers=Consumers(p["c"], service=Exponential(rate=p["mu"])))
     n, _ = replications_until(sc, p["target"] * _bank_wq(p), "Wq", p["seed"], p["horizon"], p["warmup"])
     if n is None:  # pragma: no cover - 20,000 days always suffice here
         raise RuntimeError("nb03_ex2: more than 20000 replications needed")

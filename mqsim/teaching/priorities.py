@@ -56,7 +56,7 @@ def priority_scenario(lams: Sequence[float], service: "Distribution | Sequence[D
         raise ValueError(f"levels: one priority per class, got {len(levels)} for {k} classes")
     if service is None or not isinstance(service, Sequence):
         default = service or Exponential(mean=1.0)
-        svcs = [None] * k
+        svcs: list[Distribution | None] = [None] * k
     else:
         if len(service) != k:
             raise ValueError(f"service: one distribution per class, got {len(service)} for {k} classes")

@@ -26,7 +26,7 @@ __all__ = ["kafka_consumer_shares", "kafka_throughput", "kafka_max_rate", "kafka
 
 
 def kafka_consumer_shares(partitions: int, consumers: int, strategy: str = "range",
-                          shares: Sequence[float] | None = None) -> np.ndarray:
+                          shares: Sequence[float] | np.ndarray | None = None) -> np.ndarray:
     """Fraction of the topic's records each *active* member receives (members beyond the
     partition count own nothing and are left out). shares: one fraction per partition summing
     to 1 (default uniform keys, 1/P each)."""
@@ -40,7 +40,7 @@ def kafka_consumer_shares(partitions: int, consumers: int, strategy: str = "rang
 
 
 def kafka_throughput(lam: float, mu: float, partitions: int, consumers: int, strategy: str = "range",
-                     shares: Sequence[float] | None = None) -> float:
+                     shares: Sequence[float] | np.ndarray | None = None) -> float:
     """Long-run records processed per second by a consumer group at offered rate ``lam`` per s:
     each member processes at most ``mu`` per s of what its partitions receive, so
     X = sum_j min(lam s_j, mu), s_j the share of the records member j owns. Below
@@ -52,7 +52,7 @@ def kafka_throughput(lam: float, mu: float, partitions: int, consumers: int, str
 
 
 def kafka_max_rate(mu: float, partitions: int, consumers: int, strategy: str = "range",
-                   shares: Sequence[float] | None = None) -> float:
+                   shares: Sequence[float] | np.ndarray | None = None) -> float:
     """The largest total rate (records/s) the group keeps up with: mu / max_j s_j. With uniform
     keys it is :func:`mqsim.theory.kafka_saturation` (P mu / ceil(P/n)); a hot partition lowers it."""
     mu = validate.positive("kafka_max_rate.mu", mu, "records per second")
@@ -60,7 +60,7 @@ def kafka_max_rate(mu: float, partitions: int, consumers: int, strategy: str = "
 
 
 def kafka_wait(lam: float, mu: float, partitions: int, consumers: int, strategy: str = "range",
-               shares: Sequence[float] | None = None) -> float:
+               shares: Sequence[float] | np.ndarray | None = None) -> float:
     """Mean time from publish to processed (s) over all records: Poisson traffic ``lam`` per s,
     exponential processing ``mu`` per s, each member an M/M/1 at lam s_j:
     W = sum_j s_j / (mu - lam s_j). With uniform keys it is :func:`mqsim.theory.kafka_mm1_wait`.

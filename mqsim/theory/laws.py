@@ -53,7 +53,8 @@ def saturation_throughput(mean_service: float, c: int = 1) -> float:
 
 def offered_load(lam: float, mean_service: float) -> float:
     """Offered load a = lam*E[S] in Erlangs: mean number of busy servers if nothing were lost."""
-    return validate.positive("offered_load.lam", lam, "per second") * validate.positive("offered_load.mean_service", mean_service, "seconds")
+    lam = validate.positive("offered_load.lam", lam, "per second")
+    return lam * validate.positive("offered_load.mean_service", mean_service, "seconds")
 
 
 def backlog_growth_rate(lam: float, mean_service: float, c: int = 1) -> float:

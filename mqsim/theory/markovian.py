@@ -62,6 +62,10 @@ def erlang_b(c: int, a: float) -> float:
     M/G/c/c with offered load ``a = lam*E[S]`` Erlangs (insensitive to the service law).
 
     Computed with the stable recursion B_0 = 1, B_k = a*B_{k-1}/(k + a*B_{k-1}).
+
+    >>> import mqsim as mq
+    >>> round(mq.theory.erlang_b(3, 2.4), 4)   # 3 servers, 2.4 Erlangs: the fraction lost
+    0.2684
     """
     c = _servers("erlang_b.c", c)
     a = validate.positive("erlang_b.a", a, "Erlangs")
@@ -74,6 +78,10 @@ def erlang_c(c: int, a: float) -> float:
 
     C = B/(1 - rho*(1 - B)) with B = Erlang B(c, a) from its recursion (no factorials).
     Raises :class:`UnstableError` when rho >= 1.
+
+    >>> import mqsim as mq
+    >>> round(mq.theory.erlang_c(3, 2.4), 4)   # 3 consumers, 2.4 Erlangs: P(a message waits)
+    0.6472
     """
     c = _servers("erlang_c.c", c)
     a = validate.positive("erlang_c.a", a, "Erlangs")
@@ -230,6 +238,17 @@ def mm1(lam: float, mu: float) -> MMcMetrics:
     rho = lam/mu < 1; L = rho/(1-rho), Lq = rho^2/(1-rho), W = 1/(mu-lam), Wq = rho/(mu-lam).
     The result's methods give P(Wq > t) = rho*exp(-(mu-lam)t), P(T > t) = exp(-(mu-lam)t), their
     quantiles and P(N >= n) = rho^n. Raises :class:`UnstableError` when rho >= 1.
+
+    >>> import mqsim as mq
+    >>> m = mq.theory.mm1(lam=0.8, mu=1.0)        # 0.8 messages/s, mean service 1 s
+    >>> round(m.rho, 4), round(m.Wq, 4), round(m.W, 4), round(m.L, 4)   # times in seconds
+    (0.8, 4.0, 5.0, 4.0)
+    >>> round(m.wait_tail(1.0), 4)                # P(wait > 1 s)
+    0.655
+    >>> mq.theory.mm1(lam=1.2, mu=1.0)
+    Traceback (most recent call last):
+    ...
+    mqsim.theory.results.UnstableError: mm1: utilisation rho = lam/mu = 1.2 must be < 1 for an infinite queue; ...
     """
     return _mmc("mm1", lam, mu, 1, "use mm1k for a finite one")
 
@@ -240,6 +259,13 @@ def mmc(lam: float, mu: float, c: int) -> MMcMetrics:
     C = Erlang C(c, lam/mu); Wq = C/(c*mu - lam); Lq = lam*Wq; W = Wq + 1/mu; L = lam*W.
     ``P_wait`` is C; P(Wq > t) = C*exp(-(c*mu - lam)t) (see :class:`MMcMetrics`).
     Raises :class:`UnstableError` when rho = lam/(c*mu) >= 1.
+
+    >>> import mqsim as mq
+    >>> m = mq.theory.mmc(lam=2.4, mu=1.0, c=3)   # 2.4 messages/s, 3 consumers, mean service 1 s
+    >>> round(m.P_wait, 4), round(m.Wq, 4)        # Erlang C and the mean wait (s)
+    (0.6472, 1.0787)
+    >>> round(m.wait_quantile(0.95), 3)           # 95th percentile of the wait (s)
+    4.268
     """
     return _mmc("mmc", lam, mu, c, "use mmck for a finite one")
 

@@ -36,6 +36,12 @@ def mg1(lam: float, mean: float, scv: float) -> QueueMetrics:
     rho = lam*E[S] < 1; Wq = lam*E[S^2]/(2(1-rho)) = rho*(1+scv)/(2(1-rho))*E[S];
     Lq = lam*Wq; W = Wq + E[S]; L = lam*W; P_wait = rho (PASTA). The same mean holds for any
     non-preemptive order that ignores service times. Raises :class:`UnstableError` if rho >= 1.
+
+    >>> import mqsim as mq
+    >>> round(mq.theory.mg1(lam=0.8, mean=1.0, scv=1.0).Wq, 4)   # exponential service: M/M/1's wait (s)
+    4.0
+    >>> round(mq.theory.mg1(lam=0.8, mean=1.0, scv=0.0).Wq, 4)   # constant service: half of it
+    2.0
     """
     lam = validate.positive("mg1.lam", lam, "per second")
     mean = validate.positive("mg1.mean", mean, "seconds")
@@ -51,7 +57,12 @@ def mg1(lam: float, mean: float, scv: float) -> QueueMetrics:
 
 def md1(lam: float, d: float) -> QueueMetrics:
     """M/D/1: P-K with scv = 0, Wq = rho/(2*mu*(1-rho)) (half of M/M/1's), service time ``d``
-    seconds. extras: p0 = 1 - rho and p1 = (1-rho)(e^rho - 1)."""
+    seconds. extras: p0 = 1 - rho and p1 = (1-rho)(e^rho - 1).
+
+    >>> import mqsim as mq
+    >>> round(mq.theory.md1(lam=0.8, d=1.0).Wq, 4)   # seconds
+    2.0
+    """
     lam = validate.positive("md1.lam", lam, "per second")
     d = validate.positive("md1.d", d, "seconds")
     _rho("md1", lam, d)

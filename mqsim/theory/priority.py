@@ -87,7 +87,7 @@ def np_priority_mg1(classes: Sequence[Sequence[float]]) -> list[QueueMetrics]:
     lams, means = [c[0] for c in cl], [c[1] for c in cl]
     x = _served_rates(lams, means)
     W0 = sum(xi * s2 / 2.0 for xi, (_, _, s2) in zip(x, cl))
-    total = sum(l * m for l, m in zip(lams, means))
+    total = sum(lam * m for lam, m in zip(lams, means))
     busy = min(1.0, total)
     out, sig_prev = [], 0.0
     for k, (lam, m, _) in enumerate(cl):
@@ -151,7 +151,7 @@ def pr_priority_mg1(classes: Sequence[Sequence[float]]) -> list[QueueMetrics]:
     cl = _classes("pr_priority_mg1", classes)
     lams, means = [c[0] for c in cl], [c[1] for c in cl]
     x = _served_rates(lams, means)
-    total = sum(l * m for l, m in zip(lams, means))
+    total = sum(lam * m for lam, m in zip(lams, means))
     out, sig_prev, R = [], 0.0, 0.0
     for k, (lam, m, s2) in enumerate(cl):
         sig = sig_prev + lam * m

@@ -48,6 +48,9 @@ from mqsim.theory.results import QueueMetrics
 
 __all__ = ["Prediction", "for_scenario"]
 
+#: one message class: (producer index, effective priority, rate in messages/s, service law)
+_Class = tuple[int, int, float, Any]
+
 
 @dataclass(frozen=True)
 class Prediction:
@@ -122,7 +125,7 @@ def _common_det(dists: list[Any]) -> float | None:
     return v if all(d.value == v for d in dists) and v > 0 else None
 
 
-def _moments(mix: list[tuple[int, int, float, Any]]) -> tuple[float, float, float]:
+def _moments(mix: list[_Class]) -> tuple[float, float, float]:
     """Total rate (per second), E[S] (s) and E[S^2] (s^2) of the rate-weighted service mixture."""
     lam = math.fsum(r for _, _, r, _ in mix)
     m1 = math.fsum(r * d.mean for _, _, r, d in mix) / lam
@@ -266,17 +269,7 @@ def _for_scenario(sc: Any) -> Prediction:
     dists = [d for *_, d in mix]
     notes: list[str] = []
 
-    # priority levels that actually apply
-    if q.max_priority is None:
-        levels = {0: mix}
-        if any(pr != 0 for _, pr, _, _ in mix):
-            notes.append("the queue has no max_priority, so it is a plain FIFO and message "
-                         "priorities are ignored")
-    else:
-        levels = {}
-        for item in mix:
-            levels.setdefault(item[1], []).append(item)
-
+    levels = _priority_levels(q.max_priority, mix, notes)
     if pf == 0:
         if len(levels) > 1:
             notes.append("prefetch 0 (unlimited) pushes every message to a consumer at once, "
@@ -307,6 +300,20 @@ def _for_scenario(sc: Any) -> Prediction:
     return _fifo(prods, lam, mean_s, cs2, c, K, q.overflow, pf, rho, poisson, dists, notes, q)
 
 
+def _priority_levels(max_priority: int | None, mix: list[_Class], notes: list[str]) -> dict[int, list[_Class]]:
+    """The priority levels that actually apply: the classes of ``mix`` (producer, priority,
+    rate in messages/s, service law) by level; one level on a queue without ``max_priority``."""
+    if max_priority is None:
+        if any(pr != 0 for _, pr, _, _ in mix):
+            notes.append("the queue has no max_priority, so it is a plain FIFO and message "
+                         "priorities are ignored")
+        return {0: mix}
+    levels: dict[int, list[_Class]] = {}
+    for item in mix:
+        levels.setdefault(item[1], []).append(item)
+    return levels
+
+
 def _ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
@@ -332,7 +339,10 @@ def _drop_head_note(c: int, K: int, pf: int) -> str:
             f"here are reject-publish's; {why} (exact=False for the waits)")
 
 
-def _fifo(prods, lam, mean_s, cs2, c, K, overflow, pf, rho, poisson, dists, notes, q) -> Prediction:
+def _fifo(prods: list[Any], lam: float, mean_s: float, cs2: float, c: int, K: int | None, overflow: str, pf: int,
+          rho: float, poisson: bool, dists: list[Any], notes: list[str], q: Any) -> Prediction:
+    """One FIFO line served by ``c`` consumers at prefetch ``pf`` (capacity ``K`` or unlimited):
+    arrival rate ``lam`` per second, mean service ``mean_s`` seconds with scv ``cs2``."""
     exp_mean = _common_exp_mean(dists)
     det = _common_det(dists)
     mixed = len({repr(d) for d in dists}) > 1
@@ -381,7 +391,8 @@ def _fifo(prods, lam, mean_s, cs2, c, K, overflow, pf, rho, poisson, dists, note
     return _fifo_renewal(prods, lam, mean_s, cs2, c, K, rho, exp_mean, notes, arr, share)
 
 
-def _fifo_markovian(lam, mean_s, exp_mean, c, K, overflow, pf, rho, notes, q, arr, share) -> Prediction:
+def _fifo_markovian(lam: float, mean_s: float, exp_mean: float, c: int, K: int | None, overflow: str, pf: int,
+                    rho: float, notes: list[str], q: Any, arr: str, share: str) -> Prediction:
     """Poisson arrivals, exponential service: M/M/c, or M/M/c/K with either overflow policy (exact)."""
     mu = 1.0 / exp_mean
     svc = f"exponential service (mean {exp_mean:.6g} s)"
@@ -389,7 +400,8 @@ def _fifo_markovian(lam, mean_s, exp_mean, c, K, overflow, pf, rho, notes, q, ar
         model, formula = f"M/M/{c}", "M/M/1" if c == 1 else "Erlang C"
         if rho >= 1:
             return _unstable(model, formula, True, lam, mean_s, c, rho, [arr, share, svc])
-        return _ok(mmc(lam, mu, c), _join([arr, share, svc, (f"{model} by {formula} (exact)" if c > 1 else "M/M/1 (exact)")] + notes), rho)
+        how = f"{model} by {formula} (exact)" if c > 1 else "M/M/1 (exact)"
+        return _ok(mmc(lam, mu, c), _join([arr, share, svc, how] + notes), rho)
     cap = (f"max_length {q.max_length} counts ready messages only, so the capacity is "
            f"K = {q.max_length} + {c * pf} in flight = {K}")
     if overflow == "reject-publish":
@@ -412,7 +424,8 @@ def _fifo_markovian(lam, mean_s, exp_mean, c, K, overflow, pf, rho, notes, q, ar
          "less and no closed form is given (exact=False for the waits)"] + notes), rho, exact=False)
 
 
-def _fifo_renewal(prods, lam, mean_s, cs2, c, K, rho, exp_mean, notes, arr, share) -> Prediction:
+def _fifo_renewal(prods: list[Any], lam: float, mean_s: float, cs2: float, c: int, K: int | None, rho: float,
+                  exp_mean: float | None, notes: list[str], arr: str, share: str) -> Prediction:
     """Non-Poisson arrivals: GI/M/1 (exact), else Kingman or Allen–Cunneen (approximations)."""
     if K is not None:
         return _na(_join([arr, f"a finite buffer (K = {K}) with non-Poisson arrivals has no "
@@ -445,7 +458,9 @@ def _fifo_renewal(prods, lam, mean_s, cs2, c, K, rho, exp_mean, notes, arr, shar
                          "approximation only: " + ALLEN_CUNNEEN] + notes), rho)
 
 
-def _round_robin(sc, prods, mix, lam, mean_s, cs2, c, rho, poisson, dists, notes) -> Prediction:
+def _round_robin(sc: Any, prods: list[Any], mix: list[_Class], lam: float, mean_s: float, cs2: float, c: int,
+                 rho: float, poisson: bool, dists: list[Any], notes: list[str]) -> Prediction:
+    """Unlimited prefetch with ``c`` consumers: every c-th message to each consumer's own line."""
     from mqsim.model.dist import Exponential
 
     head = (f"prefetch 0 (unlimited) with {c} consumers: RabbitMQ pushes every message at once, "
@@ -482,7 +497,9 @@ def _round_robin(sc, prods, mix, lam, mean_s, cs2, c, rho, poisson, dists, notes
     return _ok(whole, _join([head, why] + notes), rho, exact=exact)
 
 
-def _priority(levels, lam, mean_s, c, K, rho, poisson, dists, notes) -> Prediction:
+def _priority(levels: dict[int, list[_Class]], lam: float, mean_s: float, c: int, K: int | None, rho: float,
+              poisson: bool, dists: list[Any], notes: list[str]) -> Prediction:
+    """Strict non-preemptive priority levels at prefetch 1 (Cobham; priority M/M/c)."""
     prios = sorted(levels, reverse=True)
     head = f"{len(prios)} priority levels ({', '.join(map(str, prios))}), strict head-of-line, non-preemptive"
     if K is not None:

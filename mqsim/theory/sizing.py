@@ -8,6 +8,7 @@ with a).
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 from mqsim.model import validate
 from mqsim.theory.markovian import MAX_SERVERS, _erlang_b
@@ -18,7 +19,7 @@ __all__ = ["erlang_b_servers", "erlang_b_traffic", "erlang_c_servers", "erlang_c
 _MAX_C = 10_000_000
 
 
-def _bisect(f, lo: float, hi: float) -> float:
+def _bisect(f: Callable[[float], float], lo: float, hi: float) -> float:
     """Root of an increasing f on [lo, hi] with f(lo) <= 0 <= f(hi)."""
     for _ in range(300):
         mid = 0.5 * (lo + hi)

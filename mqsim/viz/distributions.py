@@ -85,7 +85,8 @@ def wait_cdf(result: Any, theory: Any = None, *, kind: str = "wait", tail: bool 
         ax.plot(ts, tl if tail else 1.0 - tl, "--", color=THEORY_COLOR, lw=2, label=lab)
     if points is not None:
         mean = points["mean"].to_numpy(dtype=float)
-        yerr = np.vstack([mean - points["ci_low"].to_numpy(dtype=float), points["ci_high"].to_numpy(dtype=float) - mean])
+        lo, hi = points["ci_low"].to_numpy(dtype=float), points["ci_high"].to_numpy(dtype=float)
+        yerr = np.vstack([mean - lo, hi - mean])
         ax.errorbar(points["t"], mean, yerr=yerr, fmt="s", color="0.15", mfc="white", capsize=4, ms=5, zorder=4,
                     label=sim_label(points["n"].max() if "n" in points else None, what="simulated, replications"))
     if tail:
@@ -129,7 +130,7 @@ def wait_hist(result: Any, theory: Any = None, *, kind: str = "wait", bins: int 
     ax.stairs(counts / max(scale, 1) / width, edges, fill=True, color=SIM_COLOR, alpha=0.45,
               label=f"simulated ({n:,} messages, one run)")
     m, lab = _theory_of(theory)
-    title = f"P({sym} = 0): simulated {1 - pos.size / n:.3f}" if kind == "wait" else None
+    title = f"P({sym} = 0): simulated {1 - pos.size / n:.3f}" if kind == "wait" else ""
     if m is not None:
         fn = _tail_fn(m, lab, kind)
         tails = np.array([fn(float(t)) for t in edges])
@@ -143,8 +144,11 @@ def wait_hist(result: Any, theory: Any = None, *, kind: str = "wait", bins: int 
     else:
         ylab = "probability density (1/s)"
     finish(ax, xlabel=f"{text} (s)", ylabel=ylab, where="upper right")
-    if title is not None:
-        ax.get_legend().set_title(title, prop={"size": 9})
+    leg = ax.get_legend()  # finish() drew it: the simulated histogram is always labelled
+    if title and leg is not None:
+        from matplotlib.font_manager import FontProperties
+
+        leg.set_title(title, prop=FontProperties(size=9))
     return ax
 
 

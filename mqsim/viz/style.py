@@ -17,7 +17,7 @@ Rules every figure follows:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -25,12 +25,15 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["SIM_COLOR", "THEORY_COLOR", "THEORY_STYLES", "SERIES_STYLES", "LABELS", "UNITS", "FIGSIZE", "label",
            "new_axes", "legend", "sim_label", "finish"]
 
+#: the matplotlib line styles the figures use
+_LineStyle = Literal["-", "--", ":", "-."]
 #: simulated values (points, bars, bands)
 SIM_COLOR = "#1f6fb4"
 #: the first formula drawn beside them
 THEORY_COLOR = "#d1495b"
 #: (colour, line style, marker) of the 1st, 2nd, ... formula beside a simulated figure
-THEORY_STYLES = ((THEORY_COLOR, "-", "o"), ("#b07800", "--", "s"), ("0.3", ":", "^"), ("#3f8f5f", "-.", "D"))
+THEORY_STYLES: tuple[tuple[str, _LineStyle, str], ...] = (
+    (THEORY_COLOR, "-", "o"), ("#b07800", "--", "s"), ("0.3", ":", "^"), ("#3f8f5f", "-.", "D"))
 #: (colour, marker, line style) of the 1st, 2nd, ... simulated series in one figure
 SERIES_STYLES = ((SIM_COLOR, "o", "-"), ("#d17a00", "s", "--"), ("#2a9d8f", "^", ":"), ("#7a4f9e", "D", "-."),
                  ("0.25", "v", "-"), ("#b5446e", "P", "--"), ("#6b8e23", "X", ":"), ("0.55", "*", "-."))
@@ -95,7 +98,7 @@ def legend(ax: "Axes", where: str = "inside", **kw: Any) -> Any:
 
 
 def finish(ax: "Axes", *, xlabel: str | None = None, ylabel: str | None = None, where: str = "inside",
-           grid: str = "both") -> "Axes":
+           grid: Literal["both", "x", "y"] = "both") -> "Axes":
     """Labels, a light grid (``"both"``, ``"x"``, ``"y"``) and the legend (see :func:`legend`)."""
     if xlabel is not None:
         ax.set_xlabel(xlabel)

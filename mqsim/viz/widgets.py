@@ -4,7 +4,9 @@ ipywidgets and IPython are imported inside the functions, so ``import mqsim`` st
 
 >>> from mqsim.viz.widgets import mmc_explorer
 >>> panel = mmc_explorer(lam=2.4, mu=1.0, c=3)     # doctest: +SKIP
->>> panel                                          # doctest: +SKIP  (in a notebook: sliders + live output)
+>>> panel                                          # doctest: +SKIP
+
+In a notebook, the last line shows the sliders and the live output.
 
 Moving a slider re-runs a short seeded simulation and the formula (:func:`explore_mmc`); the
 sliders update on release (``continuous_update=False``), which debounces dragging. At the default
@@ -121,7 +123,7 @@ def _panel_class() -> type:
     """A VBox whose display also carries a static HTML snapshot of its latest output."""
     import ipywidgets as w
 
-    class Panel(w.VBox):  # type: ignore[misc]
+    class Panel(w.VBox):
         snapshot = ""
 
         def _repr_mimebundle_(self, **kwargs: Any) -> Any:

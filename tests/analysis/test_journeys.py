@@ -52,7 +52,8 @@ def test_a_journey_through_a_tandem_is_the_sum_of_its_hops():
 def test_journeys_are_chains_of_route_copies():
     sc = mq.Scenario(producers=[mq.Producer("p", rate=1.0)], consumers=mq.Consumers(2, service=Exp(mean=0.5)),
                      queue=mq.Queue(ttl=1.0, dead_letter="dlq"),
-                     stages=[mq.Stage("b", queue=mq.Queue(dead_letter="dlq"), consumers=mq.Consumers(1, service=Exp(mean=0.6))),
+                     stages=[mq.Stage("b", queue=mq.Queue(dead_letter="dlq"),
+                                      consumers=mq.Consumers(1, service=Exp(mean=0.6))),
                              mq.Stage("c", consumers=mq.Consumers(1, service=Exp(mean=0.3))),
                              mq.Stage("dlq", consumers=mq.Consumers(1, service=Exp(mean=0.1)))],
                      routes={"main": {"b": 0.7}, "b": {"c": 0.5}})

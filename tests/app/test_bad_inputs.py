@@ -10,6 +10,7 @@ import math
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -43,26 +44,35 @@ API = {
                                "each level must be an integer in [0, 255]"),
     "negative SLO threshold": (lambda: mq.parse_slo("Wq <= -1"), "threshold must be a finite number >= 0"),
     "negative tail threshold": (lambda: mq.parse_slo("P(wait > -1) <= 0.1"), "must be >= 0 seconds"),
-    "unknown dist parameter": (lambda: mq.scenario_from_dict({"producers": P, "consumers": {"service": {"dist": "exponential", "mean": 1, "sd": 2}}}),
+    "unknown dist parameter": (lambda: mq.scenario_from_dict(
+        {"producers": P, "consumers": {"service": {"dist": "exponential", "mean": 1, "sd": 2}}}),
                                "consumers.service.sd: unknown parameter"),
     "queue as a list": (lambda: mq.scenario_from_dict({"producers": P, "queue": []}), "queue: expected a mapping"),
     "nack for nobody": (lambda: mq.scenario_from_dict({"producers": P, "consumers": {"nack": {"zz": 0.1}}}),
                         "consumers.nack['zz']: no producer"),
     "seed 1.5": (lambda: mq.simulate(SC, 10, seed=1.5), "seed:"),
+    "seed sequence of a list": (lambda: mq.replicate(SC, 2, seed=np.random.SeedSequence([1, 2]), horizon=10),
+                                "seed: a SeedSequence must hold one integer"),
     "trace flag as text": (lambda: mq.simulate(SC, 10, trace="yes"), "trace: must be true or false"),
     "replications 1e9": (lambda: mq.replicate(SC, 10**9, horizon=10), "n: number of replications"),
     "confidence 95": (lambda: mq.replicate(SC, 2, horizon=10, confidence=95), "e.g. 0.95"),
-    "sweep values not a list": (lambda: mq.sweep(SC, {"consumers.count": 3}, 2, horizon=10), "must be a list of values"),
+    "sweep values not a list": (lambda: mq.sweep(SC, {"consumers.count": 3}, 2, horizon=10),
+                                "must be a list of values"),
     "n_jobs 0": (lambda: mq.replicate(SC, 2, horizon=10, n_jobs=0, executor="process"), "n_jobs:"),
     "mmc c too large": (lambda: mq.theory.mmc(1, 1, 10**9), "mmc.c:"),
     "mmck K below c": (lambda: mq.theory.mmck(1, 1, 3, 2), "mmck.K:"),
     "huge integer": (lambda: mq.theory.mm1(10**400, 1), "mm1.lam:"),
-    "Kafka producer TTL": (lambda: mq.scenario_from_dict({"producers": [{"rate": 1, "ttl": 1}], "topic": {}}), "producers[0].ttl"),
-    "Kafka changes a number": (lambda: mq.scenario_from_dict({"producers": P, "group": {"changes": 5}}), "group.changes:"),
-    "trace times not numbers": (lambda: mq.scenario_from_dict({"producers": [{"trace": {"times": [0, "x"]}}]}), "trace.times[1]"),
-    "schedule unknown key": (lambda: mq.scenario_from_dict({"producers": [{"schedule": {"kind": "sinusoid", "mean": 1, "amplitude": 0.5, "period": 10, "x": 1}}]}),
+    "Kafka producer TTL": (lambda: mq.scenario_from_dict({"producers": [{"rate": 1, "ttl": 1}], "topic": {}}),
+                           "producers[0].ttl"),
+    "Kafka changes a number": (lambda: mq.scenario_from_dict({"producers": P, "group": {"changes": 5}}),
+                               "group.changes:"),
+    "trace times not numbers": (lambda: mq.scenario_from_dict({"producers": [{"trace": {"times": [0, "x"]}}]}),
+                                "trace.times[1]"),
+    "schedule unknown key": (lambda: mq.scenario_from_dict({"producers": [{"schedule": {
+        "kind": "sinusoid", "mean": 1, "amplitude": 0.5, "period": 10, "x": 1}}]}),
                              "schedule.x: unknown field"),
-    "empirical nested": (lambda: mq.scenario_from_dict({"producers": P, "consumers": {"service": {"dist": "empirical", "samples": [[1, 2]]}}}),
+    "empirical nested": (lambda: mq.scenario_from_dict(
+        {"producers": P, "consumers": {"service": {"dist": "empirical", "samples": [[1, 2]]}}}),
                          "samples[0]"),
     "handlers not a dict": (lambda: mq.simulate(SC, 10, handlers=[print]), "handlers:"),
 }
@@ -83,9 +93,11 @@ YAML = {
     "duplicate key": ("producers: [{rate: 1}]\nconsumers: {count: 1}\nconsumers: {count: 2}\n",
                       ["line 3", "duplicate key 'consumers'", "line 2"]),
     "rate 1e3 is text": ("producers:\n  - rate: 1e3\n", ["producers[0].rate", "the string '1e3'", "YAML", "line 2"]),
-    "alias bomb": ("a: &a [1,1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+    "alias bomb": ("a: &a [1,1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+                   "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
                    "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
-                   "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\nproducers: [{rate: 1}]\nname: *f\n", ["aliases", "1,000,000"]),
+                   "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\nproducers: [{rate: 1}]\nname: *f\n",
+                   ["aliases", "1,000,000"]),
     "recursive alias": ("&a [*a]\n", ["recursive"]),
     "deep nesting": ("[" * 3000 + "]" * 3000, ["nesting"]),
     "bad count with line": ("producers: [{rate: 1}]\nstages:\n  - name: s\n    consumers: {count: 0}\n",
@@ -149,8 +161,10 @@ def run(capsys, *argv):
 
 CLI = {
     "theory mmc c=1000": (["theory", "mmc", "--lam", "2.4", "--mu", "1", "--c", "1000"], 0, ""),
-    "theory --K for mmc": (["theory", "mmc", "--lam", "2.4", "--mu", "1", "--c", "3", "--K", "5"], 2, "--K does not apply"),
-    "--set twice": (["sweep", REF, "--set", "consumers.count=2", "--set", "consumers.count=3", *FAST], 2, "given twice"),
+    "theory --K for mmc": (["theory", "mmc", "--lam", "2.4", "--mu", "1", "--c", "3", "--K", "5"], 2,
+                           "--K does not apply"),
+    "--set twice": (["sweep", REF, "--set", "consumers.count=2", "--set", "consumers.count=3", *FAST], 2,
+                    "given twice"),
     "--set into a string": (["sweep", REF, "--set", "name.x=1", *FAST], 2, "name is a string"),
     "-o a directory": (["run", REF, *FAST, "-o", str(ROOT / "examples")], 2, "is a directory"),
     "--plot a directory": (["run", REF, *FAST, "--plot", str(ROOT / "examples")], 2, "is a directory"),

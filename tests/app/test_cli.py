@@ -131,9 +131,12 @@ def test_size_reference_answers_five(capsys):
     assert ev[5]["meets"] and not ev[4]["meets"]
 
 
-def test_size_table_output(capsys):
-    code, out, _ = run(capsys, "size", REF, "--slo", "Wq<=0.3", *FAST)
-    assert code == 0 and "SizingResult" in out and "evidence" in out and "formula alone" in out
+def test_size_table_output_and_plot(capsys, tmp_path):
+    png = tmp_path / "size.png"
+    code, out, err = run(capsys, "size", REF, "--slo", "Wq<=0.3", *FAST, "--plot", str(png))
+    assert code == 0, err
+    assert "SizingResult" in out and "evidence" in out and "formula alone" in out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 # ------------------------------------------------------------------------------------------

@@ -197,7 +197,8 @@ def test_summary_records_sweep_is_identical_across_executors_and_close_to_full()
     pd.testing.assert_series_equal(a.loc[close, "mean"], full.loc[close, "mean"], rtol=1e-2)
 
 
-@pytest.mark.parametrize("kwargs,match", [({"by": ("consumer",)}, "by"), ({"extra_metrics": ["P(wait > 1)"]}, "extra_metrics"),
+@pytest.mark.parametrize("kwargs,match", [({"by": ("consumer",)}, "by"),
+                                         ({"extra_metrics": ["P(wait > 1)"]}, "extra_metrics"),
                                          ({"records": "rows"}, "records")])
 def test_summary_records_refuses_what_needs_rows(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -155,8 +155,8 @@ def test_unreachable_slo_returns_none_with_a_reason():
     assert "No count up to 3" in r.explanation
 
 
-@pytest.mark.parametrize("slo, why", [("W <= 0.5", "W >= 1 s"), ("Wq <= 0", "Erlang C > 0"), ("Wq < 0", "never negative"),
-                                      ("p_wait <= 0", "Erlang C > 0")])
+@pytest.mark.parametrize("slo, why", [("W <= 0.5", "W >= 1 s"), ("Wq <= 0", "Erlang C > 0"),
+                                      ("Wq < 0", "never negative"), ("p_wait <= 0", "Erlang C > 0")])
 def test_slo_that_no_count_can_meet_is_answered_at_once(slo, why):
     sc = mq.load_yaml(str(EXAMPLES / "reference.yaml"))
     r = size_consumers(sc, slo, seed=1, horizon=500, **QUIET)  # no simulation runs at all

@@ -33,7 +33,8 @@ BASES = [
                    "reject": {"a": 0.1}, "requeue": "tail",
                    "failure": {"time_to_failure": {"dist": "exponential", "mean": 50},
                                "repair": {"dist": "uniform", "low": 1, "high": 2}},
-                   "service_by": {"a": {"dist": "gamma", "shape": 2, "mean": 0.4}, 5: {"dist": "h2", "mean": 0.3, "scv": 3}}},
+                   "service_by": {"a": {"dist": "gamma", "shape": 2, "mean": 0.4},
+                                  5: {"dist": "h2", "mean": 0.3, "scv": 3}}},
      "stages": [{"name": "dlq", "consumers": {"count": 1}},
                 {"name": "s2", "queue": {"max_length": 3},
                  "consumers": {"count": 1, "service": {"dist": "empirical", "samples": [0.1, 0.2]}}}],
@@ -50,8 +51,10 @@ weird = st.one_of(
     st.none(), st.booleans(), st.integers(-10**40, 10**40), st.sampled_from([0, 1, 2, 255, 256, 2**53 + 1, -1]),
     st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([-0.0, 1e-300, 1e300, 5e-324, 0.999999999]),
     st.text(max_size=20), st.sampled_from(["1e3", "1.0", "exponential", "drop-head", "é" * 3, "a" * 5000, "a\nb"]),
-    st.just([]), st.just({}), st.lists(st.integers(-3, 3), max_size=3), st.dictionaries(st.integers(-1, 300), st.floats(-1, 2), max_size=3),
-    st.sampled_from([{"dist": "exponential"}, {"dist": "exponential", "mean": "1"}, {"dist": "erlang", "k": 2.5, "mean": 1},
+    st.just([]), st.just({}), st.lists(st.integers(-3, 3), max_size=3),
+    st.dictionaries(st.integers(-1, 300), st.floats(-1, 2), max_size=3),
+    st.sampled_from([{"dist": "exponential"}, {"dist": "exponential", "mean": "1"},
+                     {"dist": "erlang", "k": 2.5, "mean": 1},
                      {"dist": "h2", "mean": 1, "scv": 1e300}, {"dist": "empirical", "samples": [[1, 2]]},
                      {"dist": "uniform", "low": 2, "high": 1}, {"kind": "piecewise"}, {"times": [1, 0]},
                      {"file": "/nonexistent.csv"}, {"file": "/tmp"}, [[1, "join"]], [["x", "join"]]]),
@@ -129,9 +132,11 @@ def test_malformed_scenario_dicts_give_one_clear_error(data):
 
 yaml_lines = st.lists(st.sampled_from([
     "producers:", "  - rate: 1e3", "  - rate: 1.0e+3", "  - {name: a, rate: 2}", "  - {name: a, rate: 2}", "consumers:",
-    "  count: 2", "  count: 0", "  service: {dist: exponential, mean: 1}", "consumers: {count: 1}", "queue: {max_length: 5}",
+    "  count: 2", "  count: 0", "  service: {dist: exponential, mean: 1}", "consumers: {count: 1}",
+    "queue: {max_length: 5}",
     "queue:", "  overflow: drop-tail", "name: &n [x, y]", "stages: *n", "x: &a [*a]", "routes: {main: {nowhere: 1}}",
-    "  - rate: .inf", "  - rate: .nan", "[", "]", "{", "  - rate: 1\n    rate: 2", "\t", "\x00", "name: é", "? [1]\n: 2",
+    "  - rate: .inf", "  - rate: .nan", "[", "]", "{", "  - rate: 1\n    rate: 2", "\t", "\x00", "name: é",
+    "? [1]\n: 2",
     "producers: [{rate: 1}]", "name: 1:30", "name: yes", "name: 2024-01-01",
 ]), max_size=8)
 

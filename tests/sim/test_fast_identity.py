@@ -104,8 +104,11 @@ def producers(draw, i):
                        ttl=draw(ttls), batch=batch, persistent=draw(st.booleans()), **arrival)
 
 
+CONSUMER_COUNTS = st.integers(1, 4)
+
+
 @st.composite
-def consumers(draw, count=st.integers(1, 4)):
+def consumers(draw, count=CONSUMER_COUNTS):
     auto_ack = draw(st.sampled_from([False, False, False, True]))
     nack = 0.0 if auto_ack else draw(probabilities)
     reject = 0.0 if auto_ack else draw(probabilities)

@@ -36,7 +36,8 @@ distributions = st.one_of(
 def simpy_scenarios(draw):
     """Scenarios only the SimPy engine runs too: prefetch windows, nacks, crashes, dead-letter stages."""
     n = draw(st.integers(1, 2))
-    producers = [mq.Producer(f"p{i}", interarrival=draw(distributions), priority=draw(st.sampled_from([0, 3, {1: .5, 6: .5}])),
+    producers = [mq.Producer(f"p{i}", interarrival=draw(distributions),
+                             priority=draw(st.sampled_from([0, 3, {1: .5, 6: .5}])),
                              ttl=draw(st.sampled_from([None, 0.5, 2.0]))) for i in range(n)]
     dlq = draw(st.booleans())
     queue = mq.Queue(max_priority=draw(st.sampled_from([None, 5])), max_length=draw(st.sampled_from([None, 0, 3])),

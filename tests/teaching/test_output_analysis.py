@@ -102,7 +102,8 @@ def test_interval_coverage_counts_each_runs_intervals():
     for r in range(6):  # the same runs by hand: replication r of seed 3
         res = mq.simulate(sc, 4_000, 200, seed=mq.replication_seed(3, r))
         x = analysis.samples(res, "wait")
-        for name, (_, lo, hi) in (("naive (i.i.d.)", analysis.naive_ci(x)), ("batch means", analysis.batch_means(x, 10))):
+        cis = (("naive (i.i.d.)", analysis.naive_ci(x)), ("batch means", analysis.batch_means(x, 10)))
+        for name, (_, lo, hi) in cis:
             hits[name] += lo <= 1.0 <= hi
             widths[name].append((hi - lo) / 2)
     for name in hits:

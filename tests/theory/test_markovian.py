@@ -12,7 +12,8 @@ import pytest
 
 from mqsim import theory as th
 from mqsim.theory import UnstableError
-from tests.theory.oracles import close, ctmc_birth_death, erlang_b_direct, erlang_c_direct, erlang_c_logspace, erlang_c_mpmath
+from tests.theory.oracles import (close, ctmc_birth_death, erlang_b_direct, erlang_c_direct, erlang_c_logspace,
+                                  erlang_c_mpmath)
 from tests.worked_values import agrees
 
 
@@ -265,7 +266,8 @@ def test_drop_head_vs_reject_publish_worked_values():
     rp = th.mm1k(0.9, 1, 6)
     dh = th.mmck_drop_head(0.9, 1, 1, 6)
     for m in (rp, dh):
-        assert agrees(m.loss, "overflow_mm1k_0.9_1_6.P_loss") and agrees(m.throughput, "overflow_mm1k_0.9_1_6.throughput")
+        assert agrees(m.loss, "overflow_mm1k_0.9_1_6.P_loss")
+        assert agrees(m.throughput, "overflow_mm1k_0.9_1_6.throughput")
         assert close(m.L, rp.L, 1e-15) and close(m.Lq, rp.Lq, 1e-15)
     assert agrees(rp.Wq, "overflow_mm1k_0.9_1_6.Wq_reject_publish")
     assert agrees(dh.Wq, "overflow_mm1k_0.9_1_6.Wq_drop_head")

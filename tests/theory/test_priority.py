@@ -31,11 +31,11 @@ def test_cobham_worked_values():
 def test_cobham_conservation_law_and_single_class():
     cl = [(0.2, 0.5, 0.5), (0.3, 1.5, 3.0), (0.1, 1.0, 1.0)]
     r = th.np_priority_mg1(cl)
-    rho = sum(l * m for l, m, _ in cl)
-    W0 = sum(l * s2 / 2 for l, _, s2 in cl)
-    assert close(sum(l * m * x.Wq for (l, m, _), x in zip(cl, r)), rho * W0 / (1 - rho), 1e-12)
+    rho = sum(lam * m for lam, m, _ in cl)
+    W0 = sum(lam * s2 / 2 for lam, _, s2 in cl)
+    assert close(sum(lam * m * x.Wq for (lam, m, _), x in zip(cl, r)), rho * W0 / (1 - rho), 1e-12)
     rev = th.np_priority_mg1(cl[::-1])
-    assert close(sum(l * m * x.Wq for (l, m, _), x in zip(cl[::-1], rev)), rho * W0 / (1 - rho), 1e-12)
+    assert close(sum(lam * m * x.Wq for (lam, m, _), x in zip(cl[::-1], rev)), rho * W0 / (1 - rho), 1e-12)
     one = th.np_priority_mg1([(0.7, 1.0, 3.0)])[0]
     pk = th.mg1(0.7, 1.0, 2.0)
     for f in ("L", "Lq", "W", "Wq"):

@@ -50,8 +50,8 @@ def test_plots_ci_curve_marks_bars_and_curves():
     ax = mq.viz.marks_bars(bars, label="name", marks={"a": "exact", "b": "approx"}, metric="Wq")
     assert len(ax.patches) == 4 and "Wq" in ax.get_ylabel()
     plt.close("all")
-    ax = curves.formula_curves(bursty_producers.kingman_error(ca2s=(0.0, 2.0), rhos=[0.3, 0.6]), "rho", "rel_error", series="arrivals",
-                         reference=0.0)
+    errors = bursty_producers.kingman_error(ca2s=(0.0, 2.0), rhos=[0.3, 0.6])
+    ax = curves.formula_curves(errors, "rho", "rel_error", series="arrivals", reference=0.0)
     assert len(ax.get_lines()) == 3
     plt.close("all")
 

@@ -79,7 +79,7 @@ class _Builder:
     def _sim_copies(self) -> dict[tuple[int, int], int]:
         a = self.plan.sim.arrays
         plan_of = {int(s): n for n, s in enumerate(self.plan.sim_id)}
-        out = {}
+        out: dict[tuple[int, int], int] = {}
         for s in np.nonzero(a["parent"] >= 0)[0]:
             r = int(s)
             while a["parent"][r] >= 0:

@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
 
-__all__ = ["BrokerNotInstalled", "BrokerError", "PrivateBroker", "BrokerURL", "rabbitmq", "server_path", "check_loopback_url",
-           "free_port", "INSTALL_HINT"]
+__all__ = ["BrokerNotInstalled", "BrokerError", "PrivateBroker", "BrokerURL", "rabbitmq", "server_path",
+           "check_loopback_url", "free_port", "INSTALL_HINT"]
 
 #: where Debian installs the server scripts (``MQSIM_RABBITMQ_BIN`` overrides it)
 DEFAULT_BIN = "/usr/lib/rabbitmq/bin"

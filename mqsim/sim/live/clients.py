@@ -139,7 +139,7 @@ class Publisher(threading.Thread):
     def _on_closed(self, conn: Any, reason: BaseException) -> None:
         self.ready = False
         self.ch = None
-        for tag, m in self.pending.items():  # no answer will come on this connection
+        for m in self.pending.values():  # no answer will come on this connection
             self.pub[m][1] = "unconfirmed"
         self.pending.clear()
         if self.closing:

@@ -139,7 +139,8 @@ def restart_schedule(scenario: Scenario, seed: int, horizon: float) -> list[tupl
     up = Stream(r.every.sample, make_rng(seed, RESTART, 0)).next if r.every is not None else None
     down = Stream(r.downtime_dist.sample, make_rng(seed, RESTART, 1)).next
     fixed = list(r.times)
-    now, t_ren, out = 0.0, (up() if up is not None else math.inf), []
+    now, t_ren = 0.0, (up() if up is not None else math.inf)
+    out: list[tuple[float, float]] = []
     while True:
         fixed = [t for t in fixed if t >= now]
         t = min(fixed[0] if fixed else math.inf, t_ren)

@@ -124,7 +124,8 @@ def _play(plan: Plan, topo: Topology, url: str, broker: PrivateBroker | None) ->
         for c in consumers:
             c.start()
         publisher.start()
-        for t in (observer, publisher, *consumers):
+        clients: tuple[Observer | Publisher | Consumer, ...] = (observer, publisher, *consumers)
+        for t in clients:
             if not t.connected.wait(timeout=30):
                 raise RuntimeError(f"live run: the {t.name} thread could not connect to {url}: {t.error!r}")
         r.clock = Clock(topo.time_scale)  # time 0: every client is connected and starts now
@@ -147,7 +148,8 @@ def _play(plan: Plan, topo: Topology, url: str, broker: PrivateBroker | None) ->
         observer.join(timeout=10)
         with contextlib.suppress(Exception):
             with_channel(url, topo.delete_all, attempts=3)
-    for t in (publisher, observer, *consumers):
+    in_report_order: tuple[Publisher | Observer | Consumer, ...] = (publisher, observer, *consumers)
+    for t in in_report_order:
         if t.error is not None:
             raise RuntimeError(f"live run: the {t.name} thread failed: {t.error!r}") from t.error
     return Reports(pub=publisher.pub, attempts=[row for c in consumers for row in c.log], deaths=observer.log,

@@ -17,7 +17,8 @@ from mqsim.sim.live.topology import Topology, check_live_scenario
 
 
 def _mm3(**cons) -> mq.Scenario:
-    return mq.Scenario(producers=[mq.Producer("a", rate=40, priority={1: 0.5, 5: 0.5})], queue=mq.Queue(max_priority=10),
+    return mq.Scenario(producers=[mq.Producer("a", rate=40, priority={1: 0.5, 5: 0.5})],
+                       queue=mq.Queue(max_priority=10),
                        consumers=mq.Consumers(count=3, service=mq.dist.Exponential(mean=0.06), **cons))
 
 
@@ -95,7 +96,8 @@ def test_model_fields_validate_and_round_trip():
         mq.Restarts(times=[3, 1])
     with pytest.raises(ValueError, match="persistent"):
         mq.Producer("a", rate=1, persistent="yes")
-    sc = mq.Scenario(producers=[mq.Producer("a", rate=1, persistent=True)], queue=mq.Queue(durable=True, type="classic"),
+    sc = mq.Scenario(producers=[mq.Producer("a", rate=1, persistent=True)],
+                     queue=mq.Queue(durable=True, type="classic"),
                      consumers=mq.Consumers(dispatch_overhead=0.001), restarts={"times": [5], "downtime": 1})
     assert mq.Scenario.from_dict(sc.to_dict()) == sc
     assert mq.load_yaml(sc.to_yaml()) == sc
@@ -118,7 +120,8 @@ def test_overhead_shifts_every_start_and_zero_changes_nothing():
 def test_restart_conserves_messages_and_keeps_exactly_the_persistent_on_a_durable_queue(pers, durable, down):
     prods = [mq.Producer(f"p{i}", trace={"times": [0.1 * (i + 1)]}, persistent=p) for i, p in enumerate(pers)]
     sc = mq.Scenario(producers=prods, queue=mq.Queue(durable=durable),
-                     consumers=mq.Consumers(service=Deterministic(value=50.0)), restarts={"times": [2.0], "downtime": down})
+                     consumers=mq.Consumers(service=Deterministic(value=50.0)),
+                     restarts={"times": [2.0], "downtime": down})
     res = mq.simulate(sc, horizon=3.0 + down, seed=1)  # conservation is checked by the engine
     c = res.counts()
     assert c["lost"] == (sum(not p for p in pers) if durable else len(pers))
