@@ -140,6 +140,14 @@ class Queue:
         """Priority a message published with ``p`` gets in this queue (clipped by max_priority)."""
         return min(p, self.max_priority) if self.max_priority is not None else p
 
+    def levels(self, producers: Any) -> dict[int, int]:
+        """``{priority: level}`` of the priorities ``producers`` can publish into this queue
+        (after clipping), level 0 the highest; ``{}`` for a queue without priorities."""
+        if self.max_priority is None:
+            return {}
+        used = sorted({self.effective_priority(p) for pr in producers for p in pr.published_priorities}, reverse=True)
+        return {p: lv for lv, p in enumerate(used)}
+
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"max_priority": self.max_priority, "max_length": self.max_length,
                              "overflow": self.overflow}

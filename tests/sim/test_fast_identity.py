@@ -156,7 +156,7 @@ def scenarios(draw):
     n_stages = draw(st.integers(0, 3))
     names = [f"s{k}" for k in range(n_stages)]
     stages = []
-    for k, nm in enumerate(names):  # a stage dead-letters to any other stage: cycles included
+    for nm in names:  # a stage dead-letters to any other stage: cycles included
         others = [n for n in names if n != nm]
         dl = draw(st.one_of(st.none(), st.sampled_from(others))) if others else None
         stages.append(mq.Stage(nm, queue=draw(queues(dl)), consumers=draw(consumers(st.integers(1, 2)))))

@@ -54,13 +54,8 @@ def _levels(sc: Scenario, t: Tables) -> np.ndarray:
     lv0 = np.zeros(t.n_nodes, dtype=np.int64)
     total = 0
     for k, (q, _) in enumerate(t.nodes):
-        if q.max_priority is None:
-            t.level_of.append({})
-            n = 1
-        else:
-            used = sorted({q.effective_priority(p) for pr in sc.producers for p in pr.published_priorities}, reverse=True)
-            t.level_of.append({p: lv for lv, p in enumerate(used)})
-            n = len(used)
+        t.level_of.append(q.levels(sc.producers))
+        n = max(1, len(t.level_of[-1]))
         lv0[k] = total
         total += n
     t.arrays["n_levels"] = np.array([total])
@@ -298,7 +293,8 @@ def initial_state(t: Tables, *, cap: int, trace: bool) -> Any:
         node_cfg=nc, node_ttl=a["node_ttl"], node_ovh=a["node_ovh"], route_dst=a["route_dst"], route_p=a["route_p"],
         prod_cfg=a["prod_cfg"], prod_ttl=a["prod_ttl"], cls_tab=a["cls_tab"], trace_lut=a["trace_lut"],
         oprob=a["oprob"], cons_cfg=a["cons_cfg"], tgt_ptr=a["tgt_ptr"], tgt_idx=a["tgt_idx"], rtimes=a["rtimes"],
-        ist=ist, nst=nst, rst=np.full(1, math.inf), avq=avq, lists=np.full((int(a["n_levels"][0]), 2), -1, dtype=np.int64), cst=cst,
+        ist=ist, nst=nst, rst=np.full(1, math.inf), avq=avq, cst=cst,
+        lists=np.full((int(a["n_levels"][0]), 2), -1, dtype=np.int64),
         ht=np.empty(hcap), hk=np.empty(hcap, dtype=np.int64), hn=np.empty(hcap, dtype=np.int64),
         tdl=np.empty((N, ttl_cap)), tmid=np.empty((N, ttl_cap), dtype=np.int64),
         tmt=np.empty((N, ttl_cap // 4)),

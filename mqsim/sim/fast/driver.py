@@ -95,7 +95,8 @@ def _kernel() -> Any:
 def unsupported(scenario: Any, *, handlers: Any = None) -> str | None:
     """Why the fast engine cannot run ``scenario`` (with these event ``handlers``), or None if it can."""
     if not isinstance(scenario, Scenario):
-        return f"scenario: must be a mqsim.Scenario, got {type(scenario).__name__} (Kafka scenarios run on their own loop)"
+        return (f"scenario: must be a mqsim.Scenario, got {type(scenario).__name__} "
+                "(Kafka scenarios run on their own loop)")
     if handlers and any(handlers.values() if isinstance(handlers, dict) else [handlers]):
         return "event handlers (publish/deliver/ack/... hooks) are not supported by the fast engine"
     new = _unknown_fields(scenario)

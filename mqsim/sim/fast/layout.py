@@ -15,7 +15,7 @@ first); the broker's restart process (one, if the scenario has restarts). Times 
 from __future__ import annotations
 
 from collections import namedtuple
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -52,7 +52,9 @@ STATE_FIELDS = (
     "sbuf", "spos", "slen",  # random streams: buffered values, read position, filled length
     "scratch",         # int64 [...]: scratch for the messages a crashing consumer held
 )
-State: Any = namedtuple("State", STATE_FIELDS)  # type: ignore[misc]
+#: the kernel's arguments in one tuple (numba compiles a namedtuple of arrays); built from
+#: STATE_FIELDS, so mypy sees it as a plain class that takes these names as keywords
+State: Any = cast(Any, namedtuple)("State", STATE_FIELDS)
 
 # ---- static tables ----------------------------------------------------------------------
 # node_cfg columns; NC_KEEP: what survives a broker restart (KEEP_*), NC_ONCYCLE: the queue lies on a

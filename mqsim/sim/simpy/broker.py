@@ -64,13 +64,8 @@ class BrokerQueue:
         self.dl_target = index[queue.dead_letter] if queue.dead_letter is not None else -1
         self.routes = [(index[d], p) for d, p in sc.routes.get(sc.node_names[k], {}).items() if p > 0]
         self.route_u = Stream(_uniform, make_rng(net.seed, ROUTE, k)).next if self.routes else None
-        if queue.max_priority is None:
-            self.level_of: dict[int, int] = {}
-            self.ready: list[deque[int]] = [deque()]
-        else:
-            used = sorted({queue.effective_priority(p) for pr in sc.producers for p in pr.published_priorities}, reverse=True)
-            self.level_of = {p: lv for lv, p in enumerate(used)}
-            self.ready = [deque() for _ in used]
+        self.level_of = queue.levels(sc.producers)  # {} without priorities: one FIFO level
+        self.ready: list[deque[int]] = [deque() for _ in range(max(1, len(self.level_of)))]
         self.state = net.rec.node_state(k)
         self.ttl_heap: list[tuple[float, int]] = []
         self.timers: list[float] = []  # pending expiry timer times (heap)

@@ -151,8 +151,12 @@ class WindowRecords(Records):
             return
         base = self.win.base
         ids = np.asarray(a_mid, dtype=np.int64) - base
-        pick = (lambda name, fill: np.asarray(self.window_cols[name].local(), dtype=np.int64)[ids]
-                if name in self.window_cols else np.full(len(ids), fill, dtype=np.int64))
+
+        def pick(name: str, fill: int) -> np.ndarray:
+            if name in self.window_cols:
+                return np.asarray(self.window_cols[name].local(), dtype=np.int64)[ids]
+            return np.full(len(ids), fill, dtype=np.int64)
+
         self.stats.add_attempts(producer=pick("producer", 0), priority=pick("priority", 0), node=pick("node", 0),
                                 start=np.asarray(self.a_start, dtype=float), end=np.asarray(self.a_end, dtype=float))
         for name in _ATTEMPT_COLS:
