@@ -394,6 +394,41 @@ def settle(S, now, g, mid, start):  # pragma: no cover - compiled
 
 # ---- consumer failures ---------------------------------------------------------------------------
 @njit(**KERNEL)
+def release(S, now, g, q):  # pragma: no cover - compiled
+    """Consumer ``g`` lets go of every message it holds (a crash, or a restart's lost connection):
+    the one in service, then its prefetch buffer in order, go to ``S.scratch`` from index ``q``;
+    returns the new count. The service in progress is logged as an attempt and interrupted
+    (SimPy's Interruption: URGENT, now; the service timeout goes stale) and the consumer is left
+    empty. The queue's in-flight count and round-robin ring are the caller's."""
+    cst, held = S.cst, S.scratch
+    base = S.ist[I_BASE]
+    cur = cst[g, CS_CUR]
+    if cur >= 0:
+        held[q] = cur
+        q += 1
+    m = cst[g, CS_BHEAD]
+    for _ in range(cst[g, CS_BLEN]):
+        held[q] = m
+        q += 1
+        m = S.ml[L_NEXT, m - base]
+    if cur >= 0:
+        x = cur - base
+        t0 = S.mf[F_START, x]
+        log_attempt(S, cur, t0, now)
+        S.mf[F_PRIOR, x] += now - t0
+        S.mf[F_START, x] = np.nan
+        S.nst[S.cons_cfg[g, CC_NODE], NS_BUSY] -= 1
+        cst[g, CS_PHASE] = PH_INTR
+        cst[g, CS_LIVE] = schedule(S, now, URGENT_BIT, (g << ENT_SHIFT) + ENT_CONS)
+    cst[g, CS_CUR] = -1
+    cst[g, CS_BHEAD] = -1
+    cst[g, CS_BTAIL] = -1
+    cst[g, CS_BLEN] = 0
+    cst[g, CS_UNACKED] = 0
+    return q
+
+
+@njit(**KERNEL)
 def crash(S, now, g):  # pragma: no cover - compiled
     """Consumer ``g`` crashes: its unacked messages return to the queue (or, with auto-ack, are
     lost) and it leaves the round-robin ring until :func:`repair` (BrokerQueue.crash)."""
@@ -402,32 +437,8 @@ def crash(S, now, g):  # pragma: no cover - compiled
     base = S.ist[I_BASE]
     cst[g, CS_DOWN] = 1
     avail_remove(S, k, S.cons_cfg[g, CC_J])
-    cur = cst[g, CS_CUR]
-    n = cst[g, CS_BLEN] + (1 if cur >= 0 else 0)
-    held = S.scratch  # room for n ids: the kernel checked
-    q = 0
-    if cur >= 0:
-        held[0] = cur
-        q = 1
-    m = cst[g, CS_BHEAD]
-    while q < n:
-        held[q] = m
-        m = S.ml[L_NEXT, m - base]
-        q += 1
-    if cur >= 0:
-        x = cur - base
-        t0 = S.mf[F_START, x]
-        log_attempt(S, cur, t0, now)
-        S.mf[F_PRIOR, x] += now - t0
-        S.mf[F_START, x] = np.nan
-        S.nst[k, NS_BUSY] -= 1
-        cst[g, CS_PHASE] = PH_INTR  # SimPy's Interruption: URGENT, now; the service timeout goes stale
-        cst[g, CS_LIVE] = schedule(S, now, URGENT_BIT, (g << ENT_SHIFT) + ENT_CONS)
-    cst[g, CS_CUR] = -1
-    cst[g, CS_BHEAD] = -1
-    cst[g, CS_BTAIL] = -1
-    cst[g, CS_BLEN] = 0
-    cst[g, CS_UNACKED] = 0
+    held = S.scratch  # room for every id it holds: the kernel checked
+    n = release(S, now, g, 0)
     S.nst[k, NS_INFL] -= n
     if S.node_cfg[k, NC_AUTOACK] != 0:  # the broker had already forgotten them
         for q in range(n):

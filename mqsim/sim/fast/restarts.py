@@ -20,24 +20,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from mqsim.sim.fast.broker import dispatch, give_back
+from mqsim.sim.fast.broker import dispatch, give_back, release
 from mqsim.sim.fast.layout import (
     BROKER_DOWN,
-    CS_BHEAD,
-    CS_BLEN,
-    CS_BTAIL,
-    CS_CUR,
     CS_DOWN,
-    CS_LIVE,
-    CS_PHASE,
-    CS_UNACKED,
-    ENT_CONS,
     ENT_RESTART,
-    ENT_SHIFT,
     F_DEL,
     F_DONE,
-    F_PRIOR,
-    F_START,
     I_BASE,
     I_DOWN,
     I_NDROP,
@@ -63,18 +52,15 @@ from mqsim.sim.fast.layout import (
     NC_TO_HEAD,
     NORMAL_BIT,
     NS_AVN,
-    NS_BUSY,
     NS_INFL,
     NS_READY,
     PC_PERSIST,
-    PH_INTR,
     R_FIRE,
     R_NONE,
     R_UP,
     RESTART,
-    URGENT_BIT,
 )
-from mqsim.sim.fast.queues import avail_push, continue_now, draw, log_attempt, schedule, snapshot, unlink
+from mqsim.sim.fast.queues import avail_push, continue_now, draw, schedule, snapshot, unlink
 
 
 @njit(**KERNEL, inline="always")
@@ -110,34 +96,10 @@ def disconnect(S, now, k):  # pragma: no cover - compiled
     """Every consumer of queue ``k`` loses its connection (restarts._disconnect); the messages they
     held, in consumer order (the one in service, then the buffer), go to ``S.scratch``; returns
     how many."""
-    cst, held = S.cst, S.scratch
-    base = S.ist[I_BASE]
     q = 0
     c0 = S.node_cfg[k, NC_C0]
     for g in range(c0, c0 + S.node_cfg[k, NC_COUNT]):
-        cur = cst[g, CS_CUR]
-        if cur >= 0:
-            held[q] = cur
-            q += 1
-        m = cst[g, CS_BHEAD]
-        for _ in range(cst[g, CS_BLEN]):
-            held[q] = m
-            q += 1
-            m = S.ml[L_NEXT, m - base]
-        if cur >= 0:
-            x = cur - base
-            t0 = S.mf[F_START, x]
-            log_attempt(S, cur, t0, now)
-            S.mf[F_PRIOR, x] += now - t0
-            S.mf[F_START, x] = np.nan
-            S.nst[k, NS_BUSY] -= 1
-            cst[g, CS_PHASE] = PH_INTR  # SimPy's Interruption: URGENT, now; the service timeout goes stale
-            cst[g, CS_LIVE] = schedule(S, now, URGENT_BIT, (g << ENT_SHIFT) + ENT_CONS)
-        cst[g, CS_CUR] = -1
-        cst[g, CS_BHEAD] = -1
-        cst[g, CS_BTAIL] = -1
-        cst[g, CS_BLEN] = 0
-        cst[g, CS_UNACKED] = 0
+        q = release(S, now, g, q)
     S.nst[k, NS_AVN] = 0
     S.nst[k, NS_INFL] -= q
     return q
