@@ -2,37 +2,16 @@
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-
-import mqsim as mq  # noqa: E402
-from mqsim.dist import Exponential  # noqa: E402
+import mqsim as mq
+from mqsim.dist import Exponential
 from mqsim.teaching import competing_consumers
 from mqsim.viz import intervals
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-def one_queue(lam, c=1, mu=1.0, **queue):
-    return mq.Scenario([mq.Producer("p", rate=lam)], queue=mq.Queue(**queue),
-                       consumers=mq.Consumers(c, service=Exponential(rate=mu)))
-
-
-def legend_texts(ax):
-    leg = ax.get_legend()
-    assert leg is not None, "the plot has no legend"
-    return [t.get_text() for t in leg.get_texts()]
+from tests.viz.helpers import legend_texts, one_queue
 
 
 def test_ci_bars_marks_theory_per_bar():
@@ -78,7 +57,6 @@ def test_ci_convergence_from_values_and_replications():
 
 
 def test_marks_bars_relative_to_a_column():
-    import matplotlib.pyplot as plt
     import pandas as pd
 
     t = pd.DataFrame({"name": ["a", "b"], "simulated": [2.0, 4.0], "ci_low": [1.9, 3.8], "ci_high": [2.1, 4.2],

@@ -2,37 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+import pytest
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-
-import mqsim as mq  # noqa: E402
-from mqsim.dist import Exponential  # noqa: E402
+import mqsim as mq
 from mqsim.teaching import flow_balance
 from mqsim.viz import laws
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-def one_queue(lam, c=1, mu=1.0, **queue):
-    return mq.Scenario([mq.Producer("p", rate=lam)], queue=mq.Queue(**queue),
-                       consumers=mq.Consumers(c, service=Exponential(rate=mu)))
-
-
-def legend_texts(ax):
-    leg = ax.get_legend()
-    assert leg is not None, "the plot has no legend"
-    return [t.get_text() for t in leg.get_texts()]
+from tests.viz.helpers import legend_texts, one_queue
 
 
 def test_little_check_points():

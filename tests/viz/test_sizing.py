@@ -4,17 +4,13 @@ above the axes."""
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-import mqsim as mq  # noqa: E402
-from mqsim.dist import Exponential  # noqa: E402
-from mqsim.viz import sizing  # noqa: E402
+import mqsim as mq
+from mqsim.dist import Exponential
+from mqsim.viz import sizing
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import itertools
 
-import matplotlib
+import matplotlib.pyplot as plt
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-
-from mqsim.viz import style  # noqa: E402
+from mqsim.viz import style
 
 
 def test_styles_differ_in_more_than_colour():

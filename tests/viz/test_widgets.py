@@ -6,17 +6,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import matplotlib
+import pytest
 
-matplotlib.use("Agg")
-
-import pytest  # noqa: E402
-
-import mqsim as mq  # noqa: E402
+import mqsim as mq
 
 pytest.importorskip("ipywidgets")
 
-from mqsim.viz.widgets import explore_mmc, mmc_explorer, scenario_for  # noqa: E402
+from mqsim.viz.widgets import explore_mmc, mmc_explorer, scenario_for
 
 WQ = "Wq: mean wait (s)"
 SIM, THEORY = "simulated (one run)", "theory"
