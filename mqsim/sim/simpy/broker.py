@@ -320,15 +320,12 @@ class BrokerQueue:
         self.dispatch()
 
     # ---- consumer failures ----------------------------------------------------------------------
-    def crash(self, cn: "Consumer") -> None:
-        """Consumer ``cn`` crashes: its unacked messages return to the queue (or, with auto-ack,
-        are lost) and its slots leave the round-robin ring until :meth:`repair`."""
+    def release(self, cn: "Consumer", why: str) -> list[int]:
+        """Consumer ``cn`` lets go of every message it holds (a crash, or a restart's lost
+        connection): returns them, the one in service first, then its prefetch buffer. The service
+        in progress is logged as an attempt and interrupted (``why`` is the Interrupt's cause); the
+        consumer is left empty. The in-flight count and the round-robin ring are the caller's."""
         rec, now = self.rec, self.env._now
-        cn.down = True
-        try:
-            self.avail.remove(cn.idx)
-        except ValueError:
-            pass
         held = ([cn.current] if cn.current >= 0 else []) + list(cn.buf)
         if cn.current >= 0:
             cur = cn.current
@@ -336,10 +333,21 @@ class BrokerQueue:
             rec.prior[cur] += now - rec.t_start[cur]
             rec.t_start[cur] = math.nan
             self.state[2] -= 1
-            cn.proc.interrupt("crash")  # type: ignore[union-attr]
+            cn.proc.interrupt(why)  # type: ignore[union-attr]
         cn.current = -1
         cn.buf.clear()
         cn.unacked = 0
+        return held
+
+    def crash(self, cn: "Consumer") -> None:
+        """Consumer ``cn`` crashes: its unacked messages return to the queue (or, with auto-ack,
+        are lost) and its slots leave the round-robin ring until :meth:`repair`."""
+        cn.down = True
+        try:
+            self.avail.remove(cn.idx)
+        except ValueError:
+            pass
+        held = self.release(cn, "crash")
         self.state[1] -= len(held)
         if self.net.hooks["crash"]:
             self.net.emit_consumer("crash", cn.idx, self.k)

@@ -81,21 +81,9 @@ def _lose(q: "BrokerQueue", mid: int) -> None:
 
 def _disconnect(q: "BrokerQueue") -> list[int]:
     """Every consumer of ``q`` loses its connection; returns the unacked messages they held."""
-    rec, now = q.rec, q.env._now
     held: list[int] = []
     for cn in q.consumers:
-        mine = ([cn.current] if cn.current >= 0 else []) + list(cn.buf)
-        if cn.current >= 0:
-            cur = cn.current
-            rec.log_attempt(cur, rec.t_start[cur], now)
-            rec.prior[cur] += now - rec.t_start[cur]
-            rec.t_start[cur] = math.nan
-            q.state[2] -= 1
-            cn.proc.interrupt("restart")  # type: ignore[union-attr]
-        cn.current = -1
-        cn.buf.clear()
-        cn.unacked = 0
-        held += mine
+        held += q.release(cn, "restart")
     q.avail.clear()
     q.state[1] -= len(held)
     return held
