@@ -1,5 +1,5 @@
 """Timing against the real broker, on the simulator's sample path: prefetch defeats priority on
-both (how much differs: see the first test), and a calibrated simulation predicts RabbitMQ's mean wait within 10 %.
+both, and a calibrated simulation predicts RabbitMQ's mean wait within 10 %.
 
 Tolerances are what the physics supports on a loaded 2-core machine: the broker's dispatch
 overhead (about 1 ms per delivery) is calibrated, the rest is timing noise on the same path.
@@ -28,15 +28,14 @@ def test_prefetch_defeats_priority_live_as_simulated(broker):
                         for r in (live, live.sim, fit))
     print(f"served while a higher priority waited (live, sim, calibrated sim; then the same counting a message"
           f" as waiting from {cal.publish_p99 * 1e3:.1f} ms after its publish):", out)
-    live1, sim1, fit1, live1_g = out[1][:4]
+    live1, sim1, fit1 = out[1][:3]
     live50, sim50, fit50 = out[50][:3]
-    assert sim1 == 0.0 and live1 < 0.10, "at prefetch 1 the broker hands out the highest priority"
-    # Open finding, reported, not hidden: at prefetch 1 the broker shows 3-6 % inversions where the
-    # calibrated simulation shows under 1 %, and not counting messages still within the publish
-    # latency (live1_g) barely changes it; at prefetch 50 the broker shows fewer (0.13-0.19) than
-    # the simulator's 0.23 on the same path. Both agree on the lesson: prefetch defeats priority.
-    assert live1_g <= live1
-    assert sim50 > 0.2 and fit50 > 0.2 and live50 > 2 * live1 and live50 > 0.08, \
+    assert sim1 == 0.0 and live1 < 0.05, "at prefetch 1 the broker hands out the highest priority"
+    # about 700 messages and 5 inversions: 0.02 is some 14 messages, several standard deviations
+    assert abs(live1 - fit1) < 0.02, "the calibrated overhead explains the broker's inversions at prefetch 1"
+    # prefetch defeats priority on both; the broker shows fewer inversions at prefetch 50 than the
+    # simulator predicts on the same path (measured 0.13-0.20 vs 0.23): an open finding, reported
+    assert sim50 > 0.2 and fit50 > 0.2 and live50 > 5 * live1 and live50 > 0.08, \
         "at prefetch 50 the buffer defeats priority, live and simulated"
 
 

@@ -30,6 +30,7 @@ from mqsim.sim.live.topology import Topology
 __all__ = ["Clock", "Publisher", "Consumer", "Observer", "amqp_errors", "connect", "HEADER"]
 
 HEADER = "mqsim-id"  # the plan id of a message, in its headers
+EARLY = 0.0002  # s: a message due this soon is published now (the ioloop's timers are no finer)
 
 
 def amqp_errors() -> tuple[type[BaseException], ...]:
@@ -181,17 +182,15 @@ class Publisher(threading.Thread):
         plan, clock = self.run_.plan, self.run_.clock
         if self.i >= plan.n:
             return
-        delay = clock.real(plan.t_publish[self.i]) - time.perf_counter() - 0.004
+        delay = clock.real(plan.t_publish[self.i]) - time.perf_counter()
         self.ioloop.call_later(max(delay, 0.0), self._fire)
 
     def _fire(self) -> None:
+        """Publish every message that is due, then hand control back to the ioloop, which writes
+        the frames to the socket: a sleep here would hold the ones already published."""
         plan, clock = self.run_.plan, self.run_.clock
-        while self.i < plan.n and clock.real(plan.t_publish[self.i]) <= time.perf_counter() + 0.004:
-            m = self.i
-            rem = clock.real(plan.t_publish[m]) - time.perf_counter()
-            if rem > 0:
-                time.sleep(rem)
-            self._publish(m)
+        while self.i < plan.n and clock.real(plan.t_publish[self.i]) <= time.perf_counter() + EARLY:
+            self._publish(self.i)
             self.i += 1
         self._schedule()
 
