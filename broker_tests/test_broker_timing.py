@@ -32,11 +32,12 @@ def test_prefetch_defeats_priority_live_as_simulated(broker):
     live50, sim50, fit50 = out[50][:3]
     assert sim1 == 0.0 and live1 < 0.05, "at prefetch 1 the broker hands out the highest priority"
     # about 700 messages and 5 inversions: 0.02 is some 14 messages, several standard deviations
-    assert abs(live1 - fit1) < 0.02, "the calibrated overhead explains the broker's inversions at prefetch 1"
-    # prefetch defeats priority on both; the broker shows fewer inversions at prefetch 50 than the
-    # simulator predicts on the same path (measured 0.13-0.20 vs 0.23): an open finding, reported
-    assert sim50 > 0.2 and fit50 > 0.2 and live50 > 5 * live1 and live50 > 0.08, \
-        "at prefetch 50 the buffer defeats priority, live and simulated"
+    assert abs(live1 - fit1) < 0.02, "the calibrated overheads explain the broker's inversions at prefetch 1"
+    # at prefetch 50 the ideal consumer serves more messages than the real one (its client overhead
+    # is not hidden by the window), so more low-priority ones: 0.23 against the broker's 0.19
+    assert sim50 > 0.2 and live50 > 5 * live1 and live50 > 0.08, "at prefetch 50 the buffer defeats priority"
+    assert abs(live50 - fit50) < 0.025 and abs(live50 - fit50) < abs(live50 - sim50), \
+        "the calibrated client overhead explains the broker's inversions at prefetch 50"
 
 
 def test_mm3_at_rho_08_calibrated_mean_wait_within_10_percent(broker):

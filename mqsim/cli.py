@@ -553,7 +553,8 @@ def cmd_live(args: argparse.Namespace) -> int:
                      f"(95% batch-means CI {p['low']:+.6g} .. {p['high']:+.6g}; {p['messages']} messages)")
     if cal is not None:
         lines.append(f"calibration: dispatch overhead {cal.dispatch_overhead * 1e3:.3g} ms mean "
-                     f"(p99 {cal.dispatch_p99 * 1e3:.3g} ms), publish latency {cal.publish_p50 * 1e3:.3g} ms median")
+                     f"(p99 {cal.dispatch_p99 * 1e3:.3g} ms), client overhead {cal.client_overhead * 1e3:.3g} ms mean, "
+                     f"publish latency {cal.publish_p50 * 1e3:.3g} ms median")
     payload = {"scenario": sc.name or args.scenario, "duration": args.duration, "seed": args.seed,
                "metrics": _records(table), "path": cmp.path, "report": res.report,
                "calibration": cal.as_dict() if cal is not None else None}

@@ -193,6 +193,12 @@ class Consumers:
         to each delivery (about 1 ms on loopback, see :func:`mqsim.live.calibrate`). With prefetch 1
         it separates an ack from the next service start; messages already buffered by a larger
         prefetch window start without it. Default 0 (the ideal queue of the formulas).
+    client_overhead: seconds (>= 0) the consumer itself spends per message between finishing
+        one service and starting the next (receiving, acking, handing over: client work that a
+        prefetch window cannot hide; about half of the 0.5-0.7 ms a loopback RabbitMQ adds with
+        a Python client, see :func:`mqsim.live.calibrate`). A message starts no earlier than
+        ``dispatch_overhead`` after its delivery and no earlier than ``client_overhead`` after the
+        consumer's previous service ended. Default 0.
     """
 
     count: int = 1
@@ -205,11 +211,12 @@ class Consumers:
     failure: "Failure | None" = None
     requeue: str = "head"
     dispatch_overhead: float = 0.0
+    client_overhead: float = 0.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "dispatch_overhead",
-                           validate.number("consumers.dispatch_overhead", self.dispatch_overhead, lo=0.0, hi=3600.0,
-                                           unit="seconds"))
+        for name in ("dispatch_overhead", "client_overhead"):
+            object.__setattr__(self, name, validate.number(f"consumers.{name}", getattr(self, name), lo=0.0, hi=3600.0,
+                                                           unit="seconds"))
         object.__setattr__(self, "nack", _prob_map("consumers.nack", self.nack))
         object.__setattr__(self, "reject", _prob_map("consumers.reject", self.reject))
         object.__setattr__(self, "auto_ack", validate.flag("consumers.auto_ack", self.auto_ack))
@@ -249,8 +256,9 @@ class Consumers:
             d["failure"] = self.failure.to_dict()
         if self.requeue != "head":
             d["requeue"] = self.requeue
-        if self.dispatch_overhead:
-            d["dispatch_overhead"] = self.dispatch_overhead
+        for k in ("dispatch_overhead", "client_overhead"):
+            if getattr(self, k):
+                d[k] = getattr(self, k)
         return d
 
     def outcome_probs(self, producer_name: str, priority: int) -> tuple[float, float]:
@@ -277,10 +285,10 @@ class Consumers:
             return tuple(sorted(v.items(), key=str)) if isinstance(v, Mapping) else v
 
         return hash((self.count, self.service, self.prefetch, frz(self.service_by), frz(self.nack), frz(self.reject),
-                     self.auto_ack, self.failure, self.requeue, self.dispatch_overhead))
+                     self.auto_ack, self.failure, self.requeue, self.dispatch_overhead, self.client_overhead))
 
     FIELDS = ("count", "service", "prefetch", "service_by", "nack", "reject", "auto_ack", "failure", "requeue",
-              "dispatch_overhead")
+              "dispatch_overhead", "client_overhead")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None, where: str = "consumers") -> "Consumers":

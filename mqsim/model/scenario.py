@@ -226,7 +226,7 @@ class Scenario:
         q, c = self.queue, self.consumers
         return (not self.stages and all(p.renewal and p.ttl is None for p in self.producers) and q.ttl is None
                 and q.delivery_limit is None and not c.has_outcomes and c.failure is None and not c.auto_ack
-                and self.restarts is None and not c.dispatch_overhead)
+                and self.restarts is None and not c.dispatch_overhead and not c.client_overhead)
 
     # ----- derived quantities -------------------------------------------------------------
     @property

@@ -118,7 +118,8 @@ def consumers(draw, count=CONSUMER_COUNTS):
     return mq.Consumers(draw(count), service=draw(distributions), prefetch=draw(st.sampled_from([0, 1, 1, 2, 3])),
                         nack=nack, reject=reject, auto_ack=auto_ack, failure=failure,
                         requeue=draw(st.sampled_from(["head", "tail"])),
-                        dispatch_overhead=draw(st.sampled_from([0.0, 0.0, 0.0, 0.05, 0.25, 0.5, 1e-13])))
+                        dispatch_overhead=draw(st.sampled_from([0.0, 0.0, 0.0, 0.05, 0.25, 0.5, 1e-13])),
+                        client_overhead=draw(st.sampled_from([0.0, 0.0, 0.0, 0.05, 0.25, 0.5, 1e-13])))
 
 
 @st.composite
@@ -149,7 +150,7 @@ def scenarios(draw):
     """Every broker feature: priorities and mixes, prefetch 0/1/k, max_length with each overflow,
     classic and quorum queues, queue and per-message TTL, nack/reject with head/tail requeue,
     delivery limits, dead-letter stages (chains and cycles), routes between stages (any
-    direction), crashes with auto-ack or requeue, dispatch overheads, batches (with trace rows),
+    direction), crashes with auto-ack or requeue, dispatch and client overheads, batches (with trace rows),
     piecewise and sinusoidal rates, trace replay, persistent messages, durable and non-durable
     queues, broker restarts (fixed times, renewals, any downtime)."""
     prods = [draw(producers(i)) for i in range(draw(st.integers(1, 3)))]

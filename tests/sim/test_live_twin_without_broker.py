@@ -116,6 +116,28 @@ def test_overhead_shifts_every_start_and_zero_changes_nothing():
     assert auto.engine == ("fast" if fast_engine_available() else "simpy")  # the fast engine runs the overhead too
 
 
+@pytest.mark.parametrize("engine", ["simpy", "fast"])
+def test_client_overhead_separates_services_that_prefetch_would_run_back_to_back(engine):
+    """Three messages at t = 0 to one consumer, service 1 s. Prefetch 3: the dispatch overhead is
+    hidden after the first start, the client overhead is not. Prefetch 1: the larger one counts."""
+    if engine == "fast" and not fast_engine_available():
+        pytest.skip("numba not installed")
+
+    def starts(prefetch, dispatch, client):
+        sc = mq.Scenario(producers=[mq.Producer("a", trace={"times": [0.0, 0.0, 0.0]})],
+                         consumers=mq.Consumers(service=Deterministic(value=1.0), prefetch=prefetch,
+                                                dispatch_overhead=dispatch, client_overhead=client))
+        return mq.simulate(sc, horizon=20, seed=1, engine=engine).messages["t_start"].tolist()
+
+    assert starts(3, 0.1, 0.0) == pytest.approx([0.1, 1.1, 2.1])
+    assert starts(3, 0.1, 0.25) == pytest.approx([0.1, 1.35, 2.6])
+    assert starts(1, 0.1, 0.25) == pytest.approx([0.1, 1.35, 2.6])  # max(ack + 0.1, end + 0.25)
+    assert starts(1, 0.3, 0.25) == pytest.approx([0.3, 1.6, 2.9])
+    assert starts(3, 0.0, 0.25) == pytest.approx([0.0, 1.25, 2.5])
+    with pytest.raises(ValueError, match="client_overhead"):
+        mq.Consumers(client_overhead=-0.1)
+
+
 @given(st.lists(st.booleans(), min_size=1, max_size=8), st.booleans(), st.floats(0.0, 2.0))
 def test_restart_conserves_messages_and_keeps_exactly_the_persistent_on_a_durable_queue(pers, durable, down):
     prods = [mq.Producer(f"p{i}", trace={"times": [0.1 * (i + 1)]}, persistent=p) for i, p in enumerate(pers)]

@@ -92,7 +92,7 @@ def _node_tables(sc: Scenario, t: Tables, seed: int, lv0: np.ndarray) -> None:
     index = {nm: n for n, nm in enumerate(sc.node_names)}
     nc = np.zeros((t.n_nodes, L.N_NC), dtype=np.int64)
     node_ttl = np.full(t.n_nodes, math.inf)
-    node_ovh = np.zeros(t.n_nodes)
+    node_ovh = np.zeros((t.n_nodes, 2))
     on_cycle = sc.dead_letter_cycles
     route_dst: list[int] = []
     route_p: list[float] = []
@@ -117,7 +117,7 @@ def _node_tables(sc: Scenario, t: Tables, seed: int, lv0: np.ndarray) -> None:
         nc[k, L.NC_KEEP] = (L.KEEP_NONE if not q.is_durable else L.KEEP_ALL if q.queue_type == "quorum"
                             else L.KEEP_PERSISTENT)
         nc[k, L.NC_ONCYCLE] = on_cycle[k]
-        node_ovh[k] = cons.dispatch_overhead
+        node_ovh[k] = cons.dispatch_overhead, cons.client_overhead
         nc[k, L.NC_ROUTE_S] = t.streams.add_uniform(make_rng(seed, ROUTE, k)) if rs else -1
         nc[k, L.NC_R0], nc[k, L.NC_NR] = len(route_dst), len(rs)
         route_dst += [d for d, _ in rs]
@@ -293,7 +293,7 @@ def initial_state(t: Tables, *, cap: int, trace: bool) -> Any:
         node_cfg=nc, node_ttl=a["node_ttl"], node_ovh=a["node_ovh"], route_dst=a["route_dst"], route_p=a["route_p"],
         prod_cfg=a["prod_cfg"], prod_ttl=a["prod_ttl"], cls_tab=a["cls_tab"], trace_lut=a["trace_lut"],
         oprob=a["oprob"], cons_cfg=a["cons_cfg"], tgt_ptr=a["tgt_ptr"], tgt_idx=a["tgt_idx"], rtimes=a["rtimes"],
-        ist=ist, nst=nst, rst=np.full(1, math.inf), avq=avq, cst=cst,
+        ist=ist, nst=nst, rst=np.full(1, math.inf), avq=avq, cst=cst, cend=np.full(C, -math.inf),
         lists=np.full((int(a["n_levels"][0]), 2), -1, dtype=np.int64),
         ht=np.empty(hcap), hk=np.empty(hcap, dtype=np.int64), hn=np.empty(hcap, dtype=np.int64),
         tdl=np.empty((N, ttl_cap)), tmid=np.empty((N, ttl_cap), dtype=np.int64),

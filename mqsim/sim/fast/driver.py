@@ -114,7 +114,7 @@ KNOWN_FIELDS = {
                  "persistent"},
     "Queue": {"max_priority", "max_length", "overflow", "ttl", "delivery_limit", "dead_letter", "type", "durable"},
     "Consumers": {"count", "service", "prefetch", "service_by", "nack", "reject", "auto_ack", "failure", "requeue",
-                  "dispatch_overhead"},
+                  "dispatch_overhead", "client_overhead"},
     "Stage": {"name", "queue", "consumers"},
     "Restarts": {"times", "every", "downtime"},
 }

@@ -211,15 +211,18 @@ def start_service(S, now, g):  # pragma: no cover - compiled
 def on_consumer(S, now, g):  # pragma: no cover - compiled
     """Consumer ``g``'s process resumes (after a service, a wake-up, an interrupt or a dispatch
     overhead) and goes round its loop: serve the head of its buffer, once the head's delivery
-    has reached it (``t_deliver`` + the overhead), or wait for a wake-up."""
+    has reached it (``t_deliver`` + the dispatch overhead) and the client overhead since its last
+    service has passed, or wait for a wake-up."""
     if S.cst[g, CS_PHASE] == PH_SERVE:
+        S.cend[g] = now
         finish_service(S, now, g)
         if S.ist[I_ERR] != 0:
             return
     if S.cst[g, CS_BLEN] > 0:
-        ovh = S.node_ovh[S.cons_cfg[g, CC_NODE]]
-        if ovh != 0.0:
-            due = S.mf[F_DEL, S.cst[g, CS_BHEAD] - S.ist[I_BASE]] + ovh
+        k = S.cons_cfg[g, CC_NODE]
+        ovh, cli = S.node_ovh[k, 0], S.node_ovh[k, 1]
+        if ovh != 0.0 or cli != 0.0:  # as the SimPy consumer: dispatch and client overheads
+            due = max(S.mf[F_DEL, S.cst[g, CS_BHEAD] - S.ist[I_BASE]] + ovh, S.cend[g] + cli)
             if due > now + 1e-12:  # as the SimPy consumer: wait, then look at its buffer again
                 S.cst[g, CS_PHASE] = PH_OVH
                 S.cst[g, CS_LIVE] = schedule(S, now + (due - now), NORMAL_BIT, (g << ENT_SHIFT) + ENT_CONS)

@@ -24,7 +24,7 @@ STATE_FIELDS = (
     # static: the scenario as tables
     "node_cfg",   # int64 [N, NC_*]
     "node_ttl",   # float64 [N]: queue TTL (inf = none)
-    "node_ovh",   # float64 [N]: its consumers' dispatch overhead (s)
+    "node_ovh",   # float64 [N, 2]: its consumers' dispatch and client overheads (s)
     "route_dst",  # int64 [R]: destination node of each route (routes of node k: NC_R0 .. + NC_NR)
     "route_p",    # float64 [R]: its probability
     "prod_cfg",   # int64 [P, PC_*]
@@ -43,6 +43,7 @@ STATE_FIELDS = (
     "avq",        # int64 [N, max consumers per node]: round-robin ring of consumers with a free slot
     "lists",      # int64 [L, 2]: head and tail message id of each ready list (-1 = empty)
     "cst",        # int64 [C, CS_*]: per-consumer state
+    "cend",       # float64 [C]: when each consumer's last service ended (s; -inf = none yet)
     "ht", "hk", "hn",  # event list: time (s), priority << 62 | event id, entity (ENT_* code)
     "tdl", "tmid",     # per-node TTL heaps [N, cap]: deadline (s), message id
     "tmt",             # per-node pending expiry-timer times [N, cap] (heap)

@@ -8,11 +8,14 @@ that the next delivery triggers (processed at the same instant, in event-list or
 
 With ``Consumers.dispatch_overhead`` > 0 a delivery reaches the consumer that many seconds after
 the broker sent it (``t_deliver``): the consumer starts it no earlier (``t_start``). A message
-that was already in the buffer when the previous one finished starts at once.
+that was already in the buffer when the previous one finished starts at once, unless
+``Consumers.client_overhead`` > 0: the consumer starts nothing earlier than that many seconds
+after its previous service ended.
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from typing import TYPE_CHECKING, Any, Callable, Generator
 
@@ -51,6 +54,7 @@ class Consumer:
         buf, timeout, event = self.buf, env.timeout, env.event
         popleft, j, refill = buf.popleft, self.idx, broker.refill
         overhead, t_deliver = broker.cons_cfg.dispatch_overhead, rec.t_deliver
+        client, ended = broker.cons_cfg.client_overhead, -math.inf
         self.u_next = broker.consumer_stream(j)
         while True:
             if not buf:
@@ -58,8 +62,9 @@ class Consumer:
                 self.wake = wake = event()
                 yield wake
                 continue
-            if overhead:  # the delivery reaches the consumer `overhead` s after the broker sent it
-                due = t_deliver[buf[0]] + overhead
+            if overhead or client:  # the delivery reaches the consumer `overhead` s after the broker
+                # sent it, and the consumer needs `client` s after its previous service
+                due = max(t_deliver[buf[0]] + overhead, ended + client)
                 if due > env._now + 1e-12:
                     yield timeout(due - env._now)
                     continue  # look again: a crash or a restart may have emptied the buffer meanwhile
@@ -73,6 +78,7 @@ class Consumer:
                 yield timeout(service[mid])
             except simpy.Interrupt:
                 continue  # crashed: the broker has already returned or lost the messages
+            ended = env._now
             self.current = -1
             self.unacked -= 1
             st[1] -= 1
