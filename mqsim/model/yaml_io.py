@@ -24,6 +24,7 @@ import yaml
 
 from mqsim.model.kafka import KafkaScenario
 from mqsim.model.scenario import Scenario
+from mqsim.model.validate import file_path
 
 __all__ = ["scenario_from_dict", "load_yaml", "loads_yaml", "MAX_YAML_BYTES", "MAX_YAML_NODES", "MAX_YAML_DEPTH"]
 
@@ -232,13 +233,8 @@ def load_yaml(path: str | os.PathLike[str]) -> Scenario | KafkaScenario:
     if not isinstance(path, str) or not path.strip():
         raise ValueError(f"scenario file: expected a path (str or pathlib.Path), got {type(path).__name__} "
                          f"{str(path)[:60]!r}; for YAML text use mqsim.loads_yaml")
+    path = file_path("scenario file", path, what="YAML file")
     name = repr(path)
-    if "\x00" in path:
-        raise ValueError(f"scenario file {name}: not a valid path (it contains a NUL character)")
-    if not os.path.exists(path):
-        raise ValueError(f"scenario file {name}: no such file")
-    if os.path.isdir(path):
-        raise ValueError(f"scenario file {name}: is a directory, not a YAML file")
     try:
         size = os.path.getsize(path)
         if size > MAX_YAML_BYTES:
