@@ -11,17 +11,7 @@ import mqsim as mq
 from mqsim import analysis
 from mqsim.teaching import event_engine
 from mqsim.viz import distributions as dist
-from tests.viz.helpers import legend_texts, one_queue
-
-
-@pytest.fixture(scope="module")
-def mm1_run():
-    return mq.simulate(one_queue(3.0, mu=5.0), horizon=3_000, warmup=200, seed=11)
-
-
-@pytest.fixture(scope="module")
-def mm3_run():
-    return mq.simulate(one_queue(2.4, c=3), horizon=3_000, warmup=300, seed=12)
+from tests.viz.helpers import legend_texts
 
 
 def test_wait_cdf_against_mm1(mm1_run):

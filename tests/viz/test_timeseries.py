@@ -13,16 +13,6 @@ from mqsim.viz import distributions, timeseries
 from tests.viz.helpers import legend_texts, one_queue
 
 
-@pytest.fixture(scope="module")
-def mm1_run():
-    return mq.simulate(one_queue(3.0, mu=5.0), horizon=3_000, warmup=200, seed=11)
-
-
-@pytest.fixture(scope="module")
-def mm3_run():
-    return mq.simulate(one_queue(2.4, c=3), horizon=3_000, warmup=300, seed=12)
-
-
 def test_autocorrelation_and_state_distribution(mm1_run):
     w = analysis.samples(mm1_run, "wait")
     ax = timeseries.autocorrelation({"rho = 0.6": w}, max_lag=20)
